@@ -1,0 +1,324 @@
+"""`photofind`: the command line over the core. Its options and output are a contract."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+from photofind import __version__
+from photofind.core.encoder import DEFAULT_MODEL, DEVICES
+
+if TYPE_CHECKING:
+    from photofind.core.indexer import IndexCounts, IndexProgress
+    from photofind.core.library import Library
+    from photofind.core.search import Hit
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """Argument errors as one line on stderr and exit status 2, with no usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    env = os.environ
+    parser = _Parser(
+        prog="photofind",
+        description="Find photos in your folders by describing them, or by a similar photo. "
+        "With no command, opens the desktop app.",
+    )
+    parser.add_argument("--version", action="version", version=f"photofind {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=env.get("PHOTOFIND_DATA_DIR"),
+        help="where the library database and thumbnails live (env PHOTOFIND_DATA_DIR; "
+        "default: your platform's per-user data folder)",
+    )
+    parser.add_argument(
+        "--model",
+        default=env.get("PHOTOFIND_MODEL") or DEFAULT_MODEL,
+        help="CLIP model: a Hugging Face hub id or a local folder (env PHOTOFIND_MODEL; "
+        f"default: {DEFAULT_MODEL})",
+    )
+    parser.add_argument(
+        "--device",
+        default=env.get("PHOTOFIND_DEVICE") or "auto",
+        help="where the model runs: auto, cpu, cuda or mps (env PHOTOFIND_DEVICE; default auto)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("index", help="add folders to the library and bring the index up to date")
+    p.add_argument("folders", nargs="+", metavar="FOLDER")
+    p.add_argument("--json", action="store_true", help="print this run's counts as JSON")
+
+    p = sub.add_parser("search", help="photos matching a description")
+    p.add_argument("text", metavar="TEXT")
+    p.add_argument("--top", type=_positive, default=20, metavar="N", help="how many (default 20)")
+    p.add_argument("--json", action="store_true", help="print results as a JSON array")
+
+    p = sub.add_parser("similar", help="photos like a given photo")
+    p.add_argument("photo", type=Path, metavar="PHOTO")
+    p.add_argument("--top", type=_positive, default=20, metavar="N", help="how many (default 20)")
+    p.add_argument("--json", action="store_true", help="print results as a JSON array")
+
+    p = sub.add_parser("status", help="what is indexed, failed and pending")
+    p.add_argument("--json", action="store_true", help="print status as a JSON object")
+    p.add_argument("--failed", action="store_true", help="list photos that could not be read")
+
+    p = sub.add_parser("folders", help="list, add or remove the library's folders")
+    p.add_argument("action", choices=("list", "add", "remove"))
+    p.add_argument("path", nargs="?", metavar="PATH")
+
+    sub.add_parser("watch", help="keep the library's folders indexed as they change")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.device not in DEVICES:
+        parser.error(f"--device must be one of {', '.join(DEVICES)}, not {args.device!r}")
+    if args.command == "folders" and args.action != "list" and not args.path:
+        parser.error(f"'folders {args.action}' needs a PATH")
+
+    from photofind.core.errors import PhotofindError
+
+    try:
+        if args.command is None:
+            return _open_app(args)
+        with _open_library(args) as library:
+            return COMMANDS[args.command](library, args)
+    except PhotofindError as exc:
+        print(f"photofind: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("photofind: interrupted; everything indexed so far is saved", file=sys.stderr)
+        return 130
+
+
+def _open_app(args: argparse.Namespace) -> int:
+    try:
+        from photofind.gui.app import run_app
+    except ImportError:
+        print("photofind: error: the desktop app is not available in this build", file=sys.stderr)
+        return EXIT_USAGE
+    return run_app(data_dir=args.data_dir, model=args.model, device=args.device)
+
+
+@contextlib.contextmanager
+def _open_library(args: argparse.Namespace) -> Iterator[Library]:
+    from photofind.core.library import Library, default_data_dir
+
+    library = Library(args.data_dir or default_data_dir(), args.model, args.device)
+    try:
+        yield library
+    finally:
+        library.close()
+
+
+def _cmd_index(library: Library, args: argparse.Namespace) -> int:
+    library.add_folders(args.folders)
+    counts = _run_index(library)
+    if args.json:
+        print(json.dumps(counts.as_dict()))
+    return 0
+
+
+def _run_index(library: Library, settle_seconds: float = 0.0) -> IndexCounts:
+    cancel = threading.Event()
+    bar = _ProgressBar(sys.stderr)
+    last: IndexProgress | None = None
+    with _cancel_on_signals(cancel):
+        for last in library.index(cancel=cancel, settle_seconds=settle_seconds):
+            bar.update(last)
+    bar.close()
+    assert last is not None
+    c = last.counts
+    summary = (
+        f"{c.encoded} encoded, {c.reused} reused, {c.unchanged} unchanged, "
+        f"{c.removed} removed, {c.failed} failed"
+    )
+    if last.cancelled:
+        summary = "stopped early; " + summary
+    print(f"photofind: {summary}", file=sys.stderr)
+    if c.failed:
+        print("photofind: see 'photofind status --failed' for the reasons", file=sys.stderr)
+    return c
+
+
+@contextlib.contextmanager
+def _cancel_on_signals(cancel: threading.Event) -> Iterator[None]:
+    """First Ctrl+C (or SIGTERM) stops indexing after the current batch is saved; a second
+    Ctrl+C interrupts at once."""
+
+    def stop(signum: int, _frame: object) -> None:
+        if cancel.is_set() and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        cancel.set()
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _print_hits(hits: list[Hit], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([{"path": h.path, "score": round(h.score, 6)} for h in hits]))
+    else:
+        for h in hits:
+            print(f"{h.score:6.3f}  {h.path}")
+
+
+def _cmd_search(library: Library, args: argparse.Namespace) -> int:
+    _print_hits(library.searcher.text(args.text, args.top), args.json)
+    return 0
+
+
+def _cmd_similar(library: Library, args: argparse.Namespace) -> int:
+    _print_hits(library.searcher.similar(args.photo, args.top), args.json)
+    return 0
+
+
+def _cmd_status(library: Library, args: argparse.Namespace) -> int:
+    from photofind.core.encoder import resolve_device
+
+    status = {**library.status(), "device": resolve_device(library.device)}
+    if args.failed:
+        status["failures"] = [{"path": p, "reason": r} for p, r in library.store.failures()]
+    if args.json:
+        print(json.dumps(status))
+        return 0
+    print(f"Photos indexed: {status['photos']}")
+    print(f"Failed:         {status['failed']}")
+    print(f"Pending:        {status['pending']}")
+    print(f"Model:          {status['model']} (on {status['device']})")
+    print(f"Data folder:    {library.data_dir}")
+    print(
+        "Folders:"
+        if status["folders"]
+        else "Folders:        none yet; add one with 'photofind index FOLDER'"
+    )
+    for folder in status["folders"]:  # type: ignore[attr-defined]
+        print(f"  {folder}")
+    for failure in status.get("failures", []):  # type: ignore[attr-defined]
+        print(f"  failed: {failure['path']}: {failure['reason']}")
+    return 0
+
+
+def _cmd_folders(library: Library, args: argparse.Namespace) -> int:
+    if args.action == "add":
+        (path,) = library.add_folders([args.path])
+        print(f"Added {path}; run 'photofind index' or 'photofind watch' to index it")
+    elif args.action == "remove":
+        path = os.path.abspath(os.path.expanduser(args.path))
+        if path not in library.store.folders():
+            from photofind.core.errors import FolderNotFoundError
+
+            raise FolderNotFoundError(f"not a library folder: {args.path}")
+        removed = library.store.remove_folder(path)
+        print(f"Removed {path} ({removed} photos forgotten; the files are untouched)")
+    else:
+        for folder in library.store.folders():
+            print(folder)
+    return 0
+
+
+def _cmd_watch(library: Library, args: argparse.Namespace) -> int:
+    from photofind.core.watcher import FolderWatcher
+
+    folders = library.store.folders()
+    if not folders:
+        from photofind.core.errors import FolderNotFoundError
+
+        raise FolderNotFoundError(
+            "the library has no folders yet; add one with 'photofind index FOLDER'"
+        )
+    watcher = FolderWatcher(folders)
+    watcher.start()
+    print(f"photofind: watching {len(folders)} folder(s); Ctrl+C to stop", file=sys.stderr)
+    settle = 2.0
+    try:
+        while True:
+            counts = _run_index(library, settle_seconds=settle)
+            if counts.deferred:
+                # Files still being written: look again once they had time to settle.
+                time.sleep(settle)
+                watcher.poke()
+            while not watcher.wait_for_change(timeout=1.0):
+                pass
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        watcher.stop()
+
+
+COMMANDS = {
+    "index": _cmd_index,
+    "search": _cmd_search,
+    "similar": _cmd_similar,
+    "status": _cmd_status,
+    "folders": _cmd_folders,
+    "watch": _cmd_watch,
+}
+
+
+class _ProgressBar:
+    """A one-line bar on a terminal; silent when stderr is a file or pipe."""
+
+    def __init__(self, stream: object) -> None:
+        self.stream = stream
+        self.enabled = bool(getattr(stream, "isatty", lambda: False)())
+        self._drawn = 0.0
+
+    def update(self, p: IndexProgress) -> None:
+        now = time.monotonic()
+        if not self.enabled or now - self._drawn < 0.1:
+            return
+        self._drawn = now
+        if p.phase == "scanning":
+            line = f"Scanning… {p.done:,} files"
+        else:
+            width = 30
+            filled = int(width * p.done / p.total) if p.total else width
+            eta = p.eta_seconds
+            eta_text = f" · about {int(eta // 60)}:{int(eta % 60):02d} left" if eta else ""
+            line = (
+                f"Indexing [{'#' * filled}{'.' * (width - filled)}] {p.done:,}/{p.total:,}"
+                f" · {p.rate:.1f} photos/s{eta_text}"
+            )
+        self.stream.write("\r\x1b[2K" + line)  # type: ignore[attr-defined]
+        self.stream.flush()  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        if self.enabled and self._drawn:
+            self.stream.write("\r\x1b[2K")  # type: ignore[attr-defined]
+            self.stream.flush()  # type: ignore[attr-defined]

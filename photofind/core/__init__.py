@@ -1,0 +1,1 @@
+"""The headless engine: decoding, encoding, storage, indexing, search. No Qt here."""

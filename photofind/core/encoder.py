@@ -1,0 +1,269 @@
+"""Loading a CLIP-family model and turning photos and text into L2-normalised vectors."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+import numpy as np
+from PIL import Image
+
+from photofind.core.errors import ModelLoadError
+
+if TYPE_CHECKING:
+    import torch
+
+DEFAULT_MODEL = "openai/clip-vit-base-patch32"
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """The checkpoint's own image preprocessing, done in numpy so it runs on a decode pool."""
+
+    shortest_edge: int | None  # resize keeping aspect ratio (CLIP style) ...
+    resize_to: tuple[int, int] | None  # ... or straight to (height, width) (SigLIP style)
+    crop: tuple[int, int] | None  # (height, width) centre crop after resizing
+    mean: np.ndarray
+    std: np.ndarray
+    rescale: float
+    resample: Image.Resampling
+
+    @classmethod
+    def from_processor(cls, proc: Any) -> Preprocessing:
+        size = dict(proc.size)
+        shortest = size.get("shortest_edge")
+        resize_to = None if shortest else (int(size["height"]), int(size["width"]))
+        crop = None
+        if getattr(proc, "do_center_crop", False) and proc.crop_size:
+            crop = (int(proc.crop_size["height"]), int(proc.crop_size["width"]))
+        return cls(
+            shortest_edge=int(shortest) if shortest else None,
+            resize_to=resize_to,
+            crop=crop,
+            mean=np.asarray(proc.image_mean, dtype=np.float32).reshape(3, 1, 1),
+            std=np.asarray(proc.image_std, dtype=np.float32).reshape(3, 1, 1),
+            rescale=float(proc.rescale_factor) if getattr(proc, "do_rescale", True) else 1.0,
+            resample=Image.Resampling(int(getattr(proc, "resample", Image.Resampling.BICUBIC))),
+        )
+
+    @property
+    def min_side(self) -> int:
+        """The smallest shorter side a decoded photo needs before resizing loses nothing."""
+        if self.shortest_edge:
+            return self.shortest_edge
+        assert self.resize_to is not None
+        return max(self.resize_to)
+
+    def __call__(self, image: Image.Image) -> np.ndarray:
+        """RGB image -> float32 CHW array, ready for the model."""
+        width, height = image.size
+        if self.shortest_edge:
+            short, long = sorted((width, height))
+            new_long = int(self.shortest_edge * long / short)
+            target = (
+                (self.shortest_edge, new_long)
+                if width <= height
+                else (new_long, self.shortest_edge)
+            )
+        else:
+            assert self.resize_to is not None
+            target = (self.resize_to[1], self.resize_to[0])
+        if target != image.size:
+            image = image.resize(target, self.resample, reducing_gap=3.0)
+        if self.crop:
+            crop_h, crop_w = self.crop
+            left = (image.width - crop_w) // 2
+            top = (image.height - crop_h) // 2
+            image = image.crop((left, top, left + crop_w, top + crop_h))
+        arr = np.asarray(image, dtype=np.float32).transpose(2, 0, 1)
+        return ((arr * self.rescale - self.mean) / self.std).astype(np.float32, copy=False)
+
+
+def resolve_device(preference: str = "auto") -> str:
+    import torch
+
+    if preference not in DEVICES:
+        raise ModelLoadError(f"unknown device {preference!r}; use one of {', '.join(DEVICES)}")
+    if preference == "cuda" and not torch.cuda.is_available():
+        raise ModelLoadError("--device cuda was asked for, but no CUDA GPU is available")
+    if preference == "mps" and not torch.backends.mps.is_available():
+        raise ModelLoadError("--device mps was asked for, but Apple's MPS is not available")
+    if preference != "auto":
+        return preference
+    if torch.cuda.is_available():
+        return "cuda"
+    if torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def model_key(ref: str) -> str:
+    """The name vectors are stored under: a hub id as given, a folder as its absolute path."""
+    path = Path(ref).expanduser()
+    return str(path.resolve()) if path.is_dir() else ref
+
+
+class Encoder:
+    """A loaded model. Not thread-safe: one worker thread owns it (preprocess() is safe)."""
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        preprocess: Preprocessing,
+        name: str,
+        device: str,
+        dtype: torch.dtype,
+    ) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.preprocess = preprocess
+        self.name = name
+        self.device = device
+        self.dtype = dtype
+        self.dim = int(model.config.projection_dim)
+        self._pad_to_max = model.config.model_type.startswith("siglip")
+
+    @classmethod
+    def load(cls, ref: str = DEFAULT_MODEL, device: str = "auto") -> Encoder:
+        import torch
+
+        dev = resolve_device(device)
+        # Half precision is fast and accurate enough for CLIP on GPUs; CPUs run float32.
+        dtype = torch.float16 if dev in ("cuda", "mps") else torch.float32
+        with _quiet_hub_logs():
+            model, tokenizer, processor = _load_parts(ref, dtype)
+        model.to(dev).eval()
+        return cls(
+            model, tokenizer, Preprocessing.from_processor(processor), model_key(ref), dev, dtype
+        )
+
+    def encode_pixels(self, pixels: np.ndarray) -> np.ndarray:
+        """A batch of preprocessed images (N, 3, H, W) -> (N, dim) unit vectors."""
+        import torch
+
+        with torch.inference_mode():
+            batch = torch.from_numpy(np.ascontiguousarray(pixels)).to(self.device, self.dtype)
+            return _unit(self.model.get_image_features(pixel_values=batch))
+
+    def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
+        return self.encode_pixels(np.stack([self.preprocess(im) for im in images]))
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
+        import torch
+
+        tokens = self.tokenizer(
+            list(texts),
+            padding="max_length" if self._pad_to_max else True,
+            truncation=True,
+            return_tensors="pt",
+        )
+        with torch.inference_mode():
+            tokens = {k: v.to(self.device) for k, v in tokens.items()}
+            return _unit(self.model.get_text_features(**tokens))
+
+
+def _unit(output: Any) -> np.ndarray:
+    # transformers 5 returns a model output whose pooler_output holds the projected features.
+    features = output if hasattr(output, "float") else output.pooler_output
+    vectors = features.float().cpu().numpy()
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def _load_parts(ref: str, dtype: torch.dtype) -> tuple[Any, Any, Any]:
+    from transformers import AutoImageProcessor, AutoModel, AutoTokenizer
+
+    path = Path(ref).expanduser()
+    looks_like_path = path.is_absolute() or ref.startswith((".", "~")) or path.exists()
+    if looks_like_path and not path.is_dir():
+        raise ModelLoadError(
+            f"model folder {ref!r} does not exist; pass a folder holding a CLIP checkpoint "
+            "or a Hugging Face model id"
+        )
+
+    def load(local_only: bool) -> tuple[Any, Any, Any]:
+        source = str(path) if path.is_dir() else ref
+        kwargs = {"local_files_only": local_only}
+        return (
+            AutoModel.from_pretrained(source, dtype=dtype, **kwargs),
+            AutoTokenizer.from_pretrained(source, **kwargs),
+            AutoImageProcessor.from_pretrained(source, **kwargs),
+        )
+
+    try:
+        if path.is_dir():
+            parts = load(local_only=True)
+        else:
+            try:
+                parts = load(local_only=True)
+            except OSError:
+                if not _hub_reachable():
+                    raise ModelLoadError(
+                        f"model {ref!r} is not downloaded yet and the Hugging Face hub cannot be "
+                        "reached; connect once to download it, or pass a local model folder with "
+                        "--model PATH (or PHOTOFIND_MODEL)"
+                    ) from None
+                parts = load(local_only=False)
+    except ModelLoadError:
+        raise
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        where = f"folder {str(path)!r}" if path.is_dir() else f"model {ref!r}"
+        raise ModelLoadError(
+            f"cannot load {where} as a CLIP model ({_first_line(exc)}); it needs config.json, "
+            "weights, preprocessor_config.json and tokenizer files"
+        ) from exc
+    model = parts[0]
+    if not (hasattr(model, "get_image_features") and hasattr(model, "get_text_features")):
+        raise ModelLoadError(
+            f"{ref!r} is a {type(model).__name__}, not a CLIP-family model "
+            "with image and text towers"
+        )
+    return parts
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    """A quick connect to the hub, so an offline first run fails in seconds, not after retries."""
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
+        return False
+    url = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        with socket.create_connection((url.hostname or "", port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def _quiet_hub_logs() -> Iterator[None]:
+    """transformers and the hub client log warnings a user cannot act on; errors still raise."""
+    from transformers.utils import logging as hf_logging
+
+    loggers = [logging.getLogger(name) for name in ("transformers", "huggingface_hub")]
+    levels = [lg.level for lg in loggers]
+    bars = hf_logging.is_progress_bar_enabled()
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    # Bars for reading weights from disk are noise on stderr.
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+        if bars:
+            hf_logging.enable_progress_bar()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:160]

@@ -1,0 +1,27 @@
+"""Typed errors raised by the core. Front ends turn them into messages; the core never prints."""
+
+from __future__ import annotations
+
+
+class PhotofindError(Exception):
+    """Base of every error a user can cause or fix; its message is one readable line."""
+
+
+class ModelLoadError(PhotofindError):
+    """The CLIP model could not be loaded (offline first run, wrong folder, unsupported model)."""
+
+
+class FolderNotFoundError(PhotofindError):
+    """A folder given by the user does not exist or is not a folder."""
+
+
+class PhotoLoadError(PhotofindError):
+    """A file could not be read as a photo; the message is the reason recorded for it."""
+
+
+class SchemaError(PhotofindError):
+    """The library database cannot be used by this version of photofind."""
+
+
+class QueryError(PhotofindError):
+    """A search query cannot be run (empty text, query photo unreadable, nothing indexed)."""

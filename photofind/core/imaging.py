@@ -1,0 +1,211 @@
+"""Reading photo files into upright RGB images, whatever their format and pixel mode."""
+
+from __future__ import annotations
+
+import io
+import math
+import warnings
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from photofind.core.errors import PhotoLoadError
+
+# Pillow decodes AVIF itself (>= 11.2); HEIC/HEIF needs the pillow-heif plugin.
+try:
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    HEIF_AVAILABLE = True
+except ImportError:  # pragma: no cover - pillow-heif is a declared dependency
+    HEIF_AVAILABLE = False
+
+PHOTO_EXTENSIONS = frozenset(
+    {
+        ".jpg",
+        ".jpeg",
+        ".jpe",
+        ".jfif",
+        ".png",
+        ".webp",
+        ".gif",
+        ".bmp",
+        ".dib",
+        ".tif",
+        ".tiff",
+        ".heic",
+        ".heif",
+        ".avif",
+    }
+)
+
+# A 100-megapixel guard: above any phone or DSLR photo, below what would exhaust memory
+# when a hostile header claims gigapixels. Checked from the header, before any decoding.
+MAX_PIXELS = 100_000_000
+# Files this large are not photos a person keeps; reading them whole would spike memory.
+MAX_FILE_BYTES = 512 * 1024 * 1024
+
+# Transparent areas are flattened onto mid grey so they read as "background" to CLIP,
+# rather than as black or white content.
+NEUTRAL_BACKGROUND = (128, 128, 128)
+
+_ORIENTATION_TAG = 0x0112
+_EXIF_IFD = 0x8769
+_DATETIME_ORIGINAL = 0x9003
+_DATETIME = 0x0132
+_ORIENTATION_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+# Pillow's own bomb check raises for > 2x its limit and warns above it; ours runs first,
+# so silence the warning and keep Pillow's hard limit as a second line of defence.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+
+
+def is_photo_name(name: str) -> bool:
+    """True for a file name photofind indexes: a photo extension, not hidden, not AppleDouble."""
+    if name.startswith("."):
+        return False
+    return Path(name).suffix.lower() in PHOTO_EXTENSIONS
+
+
+@dataclass(frozen=True)
+class PhotoInfo:
+    """What a photo's header says: upright size in pixels and EXIF date taken, if any."""
+
+    width: int
+    height: int
+    taken_at: str | None
+
+
+@dataclass(frozen=True)
+class LoadedPhoto:
+    image: Image.Image
+    info: PhotoInfo
+
+
+def read_bytes(path: Path) -> bytes:
+    """Read a whole photo file, refusing ones too large to be photos."""
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            raise PhotoLoadError("empty file")
+        if size > MAX_FILE_BYTES:
+            raise PhotoLoadError(f"file too large to be a photo ({size // 2**20} MiB)")
+        return path.read_bytes()
+    except PhotoLoadError:
+        raise
+    except FileNotFoundError as exc:
+        raise PhotoLoadError("file vanished before it could be read") from exc
+    except PermissionError as exc:
+        raise PhotoLoadError("permission denied") from exc
+    except OSError as exc:
+        raise PhotoLoadError(f"cannot read file: {exc.strerror or exc}") from exc
+
+
+def load_photo(data: bytes, min_side: int | None = None) -> LoadedPhoto:
+    """Decode photo bytes into an upright RGB image.
+
+    `min_side` lets JPEGs decode at a reduced scale (DCT draft mode) when the consumer needs
+    far fewer pixels than the file holds; the result's shorter side stays >= `min_side`.
+    Raises PhotoLoadError with a short reason for anything that is not a readable photo.
+    """
+    if not data:
+        raise PhotoLoadError("empty file")
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            width, height = im.size
+            if width <= 0 or height <= 0:
+                raise PhotoLoadError("image has no pixels")
+            if width * height > MAX_PIXELS:
+                raise PhotoLoadError(
+                    f"image too large ({width} × {height} pixels; limit {MAX_PIXELS:,})"
+                )
+            exif = im.getexif()
+            orientation = exif.get(_ORIENTATION_TAG, 1)
+            info = PhotoInfo(
+                *((height, width) if orientation in (5, 6, 7, 8) else (width, height)),
+                taken_at=_date_taken(exif),
+            )
+            if min_side and im.format == "JPEG":
+                scale = min_side / min(width, height)
+                if scale < 1:
+                    im.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
+            im.seek(0)  # first frame of animations
+            im.load()
+            rgb = to_rgb(im)
+    except PhotoLoadError:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise PhotoLoadError(f"image too large: {exc}") from exc
+    except UnidentifiedImageError as exc:
+        raise PhotoLoadError("not a recognised image format") from exc
+    except (OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError) as exc:
+        # Pillow signals truncated or corrupt data with a spread of exception types.
+        raise PhotoLoadError(f"corrupt or truncated image ({_short(exc)})") from exc
+    except MemoryError as exc:
+        raise PhotoLoadError("image needs too much memory to decode") from exc
+    # Orientation is applied after decoding so draft mode can work on the stored layout.
+    method = _ORIENTATION_TRANSPOSE.get(orientation)
+    if method is not None:
+        rgb = rgb.transpose(method)
+    return LoadedPhoto(rgb, info)
+
+
+def load_photo_file(path: Path, min_side: int | None = None) -> LoadedPhoto:
+    return load_photo(read_bytes(path), min_side)
+
+
+def to_rgb(im: Image.Image) -> Image.Image:
+    """Convert any Pillow mode to 8-bit RGB; transparency is flattened onto neutral grey."""
+    mode = im.mode
+    if mode == "RGB":
+        return im.copy()
+    if mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+        mode in ("P", "L", "RGB") and "transparency" in im.info
+    ):
+        rgba = im.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (*NEUTRAL_BACKGROUND, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    if mode.startswith("I;16") or mode in ("I", "F"):
+        return Image.fromarray(_wide_to_uint8(im), "L").convert("RGB")
+    return im.convert("RGB")
+
+
+def _wide_to_uint8(im: Image.Image) -> np.ndarray:
+    """Scale 16-bit, 32-bit integer and float greyscale to 0..255 without wrapping around."""
+    arr = np.asarray(im)
+    if im.mode.startswith("I;16"):
+        return (arr.astype(np.uint32) >> 8).astype(np.uint8)
+    arr = arr.astype(np.float64)
+    if im.mode == "F" and arr.size and np.nanmax(arr) <= 1.0:
+        arr = arr * 255.0
+    elif arr.size and np.nanmax(arr) > 255:
+        # 32-bit "I" images are in practice 16-bit data (e.g. PNG I;16 promoted on load).
+        arr = arr / 257.0
+    return np.nan_to_num(np.clip(arr, 0, 255)).astype(np.uint8)
+
+
+def _date_taken(exif: Image.Exif) -> str | None:
+    raw = exif.get_ifd(_EXIF_IFD).get(_DATETIME_ORIGINAL) or exif.get(_DATETIME)
+    if not isinstance(raw, str):
+        return None
+    try:
+        return datetime.strptime(raw.strip("\x00 "), "%Y:%m:%d %H:%M:%S").isoformat()
+    except ValueError:
+        return None
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:120]

@@ -1,0 +1,304 @@
+"""Bringing the index up to date with the library's folders, incrementally.
+
+`index_library` is a generator: it yields progress between steps and checks a cancel flag,
+so the CLI can draw a bar and the app can turn the yields into signals. The thread that
+iterates it owns the encoder and every database write; reading, hashing and decoding run
+on a thread pool ahead of the encoder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from photofind.core.encoder import Encoder
+from photofind.core.errors import PhotoLoadError
+from photofind.core.imaging import PhotoInfo, load_photo, read_bytes
+from photofind.core.scanning import FileStat, is_within, scan_folders
+from photofind.core.store import Encoded, Failed, Result, Reused, Store
+
+BATCH_SIZE = 32
+# Reuses and failures need no model; commit them in chunks so a long move-only run keeps
+# its progress if it is interrupted.
+MAX_UNWRITTEN = 256
+
+
+@dataclass
+class IndexCounts:
+    encoded: int = 0  # run through the model
+    reused: int = 0  # vector taken from identical content already indexed
+    removed: int = 0  # files gone from the library's folders
+    failed: int = 0  # unreadable as photos
+    unchanged: int = 0  # skipped: same size and modification time as indexed
+    deferred: int = 0  # still being written (watch mode); picked up by a later run
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "encoded": self.encoded,
+            "reused": self.reused,
+            "removed": self.removed,
+            "failed": self.failed,
+            "unchanged": self.unchanged,
+        }
+
+
+@dataclass(frozen=True)
+class IndexProgress:
+    phase: str  # "scanning", "indexing" or "done"
+    done: int  # files scanned (scanning) or photos processed (indexing)
+    total: int  # photos to process; 0 while scanning
+    rate: float  # photos processed per second in the indexing phase
+    counts: IndexCounts = field(default_factory=IndexCounts)
+    cancelled: bool = False
+
+    @property
+    def eta_seconds(self) -> float | None:
+        if self.phase != "indexing" or self.rate <= 0:
+            return None
+        return (self.total - self.done) / self.rate
+
+
+@dataclass(frozen=True)
+class _Hashed:
+    stat: FileStat
+    hash: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    stat: FileStat
+    hash: str
+    pixels: np.ndarray
+    info: PhotoInfo
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _read_and_hash(stat: FileStat) -> _Hashed | Failed:
+    try:
+        data = read_bytes(Path(stat.path))
+    except PhotoLoadError as exc:
+        return Failed(stat.path, stat.size, stat.mtime, None, str(exc))
+    return _Hashed(stat, content_hash(data), data)
+
+
+def _decode(item: _Hashed, encoder: Encoder) -> _Decoded | Failed:
+    try:
+        loaded = load_photo(item.data, min_side=encoder.preprocess.min_side)
+        pixels = encoder.preprocess(loaded.image)
+    except PhotoLoadError as exc:
+        return Failed(item.stat.path, item.stat.size, item.stat.mtime, item.hash, str(exc))
+    return _Decoded(item.stat, item.hash, pixels, loaded.info)
+
+
+def index_library(
+    store: Store,
+    model_name: str,
+    load_encoder: Callable[[], Encoder],
+    folders: Iterable[str],
+    *,
+    excluded: Iterable[str] = (),
+    cancel: threading.Event | None = None,
+    batch_size: int = BATCH_SIZE,
+    workers: int | None = None,
+    settle_seconds: float = 0.0,
+) -> Iterator[IndexProgress]:
+    """Index new and changed photos under `folders`, reuse vectors of moved files, and remove
+    photos whose files are gone. The encoder is loaded only if something needs encoding.
+
+    `settle_seconds` > 0 defers files modified that recently (a copy still in progress); they
+    are neither indexed nor removed, and a later run picks them up.
+    """
+    cancel = cancel or threading.Event()
+    folders = [os.path.abspath(f) for f in folders]
+    counts = IndexCounts()
+    model_id = store.find_model(model_name)
+    known = store.photos(model_id)
+
+    seen: set[str] = set()
+    todo: list[FileStat] = []
+    now = time.time()
+    for n, stat in enumerate(scan_folders(folders, excluded), 1):
+        seen.add(stat.path)
+        row = known.get(stat.path)
+        if (
+            row
+            and row.size == stat.size
+            and row.mtime == stat.mtime
+            and (row.status == "failed" or row.has_vector)
+        ):
+            counts.unchanged += 1
+        elif settle_seconds and now - stat.mtime < settle_seconds:
+            counts.deferred += 1
+        else:
+            todo.append(stat)
+        if n % 500 == 0:
+            yield IndexProgress("scanning", n, 0, 0.0, counts)
+            if cancel.is_set():
+                yield IndexProgress("done", 0, 0, 0.0, counts, cancelled=True)
+                return
+
+    pipeline = _Pipeline(store, model_name, model_id, load_encoder, counts, batch_size)
+    yield from pipeline.run(todo, cancel, workers or min(8, os.cpu_count() or 2))
+    if cancel.is_set():
+        yield IndexProgress("done", pipeline.done, len(todo), pipeline.rate, counts, cancelled=True)
+        return
+
+    # Sweep only after everything was scanned, so a moved file was found (and its vector
+    # reused) before its old path is removed. Folders that are missing right now, such as an
+    # unplugged drive, keep their photos.
+    present = [f for f in folders if os.path.isdir(f)]
+    gone = [
+        row.id
+        for path, row in known.items()
+        if path not in seen and any(is_within(path, f) for f in present)
+    ]
+    store.delete_photos(gone)
+    counts.removed = len(gone)
+    yield IndexProgress("done", pipeline.done, len(todo), pipeline.rate, counts)
+
+
+class _Pipeline:
+    """Read+hash and decode on a pool, encode in batches on the calling thread, write in
+    one transaction per batch."""
+
+    def __init__(
+        self,
+        store: Store,
+        model_name: str,
+        model_id: int | None,
+        load_encoder: Callable[[], Encoder],
+        counts: IndexCounts,
+        batch_size: int,
+    ) -> None:
+        self.store = store
+        self.model_name = model_name
+        self.model_id = model_id
+        self.load_encoder = load_encoder
+        self.encoder: Encoder | None = None
+        self.counts = counts
+        self.batch_size = batch_size
+        self.sources = store.vector_sources(model_id) if model_id is not None else {}
+        self.unwritten: list[Result] = []
+        self.batch: list[_Decoded] = []
+        # Identical content seen twice in one run: the copies wait for the first's vector.
+        self.in_progress: dict[str, list[FileStat]] = {}
+        self.done = 0
+        self.started = time.perf_counter()
+
+    @property
+    def rate(self) -> float:
+        elapsed = time.perf_counter() - self.started
+        return self.done / elapsed if elapsed > 0 else 0.0
+
+    def run(
+        self, todo: list[FileStat], cancel: threading.Event, workers: int
+    ) -> Iterator[IndexProgress]:
+        if not todo:
+            return
+        total = len(todo)
+        queue = list(reversed(todo))
+        window = 2 * self.batch_size + workers
+        inflight: set[Future[object]] = set()
+        self.started = time.perf_counter()
+        with ThreadPoolExecutor(workers, thread_name_prefix="photofind-decode") as pool:
+            while queue or inflight:
+                if cancel.is_set():
+                    for f in inflight:
+                        f.cancel()
+                    break
+                while queue and len(inflight) < window:
+                    inflight.add(pool.submit(_read_and_hash, queue.pop()))
+                finished, inflight = wait(inflight, timeout=0.5, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    follow_up = self._take(fut.result())
+                    if follow_up is not None:
+                        inflight.add(pool.submit(_decode, follow_up, self._encoder()))
+                if len(self.batch) >= self.batch_size or (not queue and not inflight):
+                    self._encode_batch()
+                if len(self.unwritten) >= MAX_UNWRITTEN or (not queue and not inflight):
+                    self._flush()
+                yield IndexProgress("indexing", self.done, total, self.rate, self.counts)
+            if cancel.is_set():
+                # Keep what is decoded but not encoded for next time; commit what is final.
+                self._flush()
+
+    def _take(self, item: object) -> _Hashed | None:
+        """Route one pool result; returns an item that still needs decoding."""
+        if isinstance(item, Failed):
+            self._finish(item)
+        elif isinstance(item, _Decoded):
+            self.batch.append(item)
+        elif isinstance(item, _Hashed):
+            source = self.sources.get(item.hash)
+            if source is not None:
+                s = item.stat
+                self._finish(Reused(s.path, s.size, s.mtime, item.hash, source))
+            elif item.hash in self.in_progress:
+                self.in_progress[item.hash].append(item.stat)
+            else:
+                self.in_progress[item.hash] = []
+                return item
+        return None
+
+    def _finish(self, result: Result) -> None:
+        self.unwritten.append(result)
+        self.done += 1
+        if isinstance(result, Failed):
+            self.counts.failed += 1
+            self._release_waiters(result.hash, None, result.reason)
+        elif isinstance(result, Reused):
+            self.counts.reused += 1
+        else:
+            self.counts.encoded += 1
+
+    def _encoder(self) -> Encoder:
+        if self.encoder is None:
+            self.encoder = self.load_encoder()
+            self.model_id = self.store.model_id(self.model_name, self.encoder.dim)
+        return self.encoder
+
+    def _encode_batch(self) -> None:
+        if not self.batch:
+            return
+        batch, self.batch = self.batch, []
+        vectors = self._encoder().encode_pixels(np.stack([d.pixels for d in batch]))
+        for item, vector in zip(batch, vectors, strict=True):
+            s = item.stat
+            self._finish(Encoded(s.path, s.size, s.mtime, item.hash, item.info, vector))
+        self._flush()
+
+    def _flush(self) -> None:
+        if not self.unwritten:
+            return
+        results, self.unwritten = self.unwritten, []
+        self.store.write(results, self.model_id)
+        for r in results:
+            if isinstance(r, Encoded):
+                pid = self.store.photo_id(r.path)
+                if pid is not None:
+                    self.sources[r.hash] = pid
+                    self._release_waiters(r.hash, pid, "")
+        if self.unwritten:  # copies released above
+            self._flush()
+
+    def _release_waiters(self, content: str | None, source: int | None, reason: str) -> None:
+        """Copies of content that was just encoded (or failed) share its outcome."""
+        if content is None:
+            return
+        for s in self.in_progress.pop(content, []):
+            if source is None:
+                self._finish(Failed(s.path, s.size, s.mtime, content, reason))
+            else:
+                self._finish(Reused(s.path, s.size, s.mtime, content, source))

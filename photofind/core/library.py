@@ -1,0 +1,69 @@
+"""One library: its data dir, its chosen model and device. What the CLI and the app open."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from photofind.core.encoder import DEFAULT_MODEL, Encoder, model_key
+from photofind.core.errors import FolderNotFoundError
+from photofind.core.indexer import IndexProgress, index_library
+from photofind.core.search import Searcher
+from photofind.core.store import Store
+
+
+def default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("photofind", appauthor=False))
+
+
+class Library:
+    """Owns the store and, once needed, the encoder. Use it from one thread: the one that owns
+    the model and the database writes."""
+
+    def __init__(self, data_dir: Path, model: str = DEFAULT_MODEL, device: str = "auto") -> None:
+        self.data_dir = data_dir
+        self.model = model
+        self.device = device
+        self.model_name = model_key(model)
+        self.store = Store.open(data_dir)
+        self._encoder: Encoder | None = None
+        self.searcher = Searcher(self.store, self.model_name, self.encoder)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            self._encoder = Encoder.load(self.model, self.device)
+        return self._encoder
+
+    def add_folders(self, folders: list[str]) -> list[str]:
+        """Remember folders (checked to exist first, so none is added if one is wrong)."""
+        paths = [os.path.abspath(os.path.expanduser(f)) for f in folders]
+        for given, path in zip(folders, paths, strict=True):
+            if not os.path.isdir(path):
+                raise FolderNotFoundError(f"folder not found: {given}")
+        for path in paths:
+            self.store.add_folder(path)
+        return paths
+
+    def index(
+        self, cancel: threading.Event | None = None, settle_seconds: float = 0.0
+    ) -> Iterator[IndexProgress]:
+        return index_library(
+            self.store,
+            self.model_name,
+            self.encoder,
+            self.store.folders(),
+            excluded=self.store.excluded(),
+            cancel=cancel,
+            settle_seconds=settle_seconds,
+        )
+
+    def status(self) -> dict[str, object]:
+        counts = self.store.counts(self.store.find_model(self.model_name))
+        return {**counts, "folders": self.store.folders(), "model": self.model_name}

@@ -1,0 +1,68 @@
+"""Walking the library's folders for photo files."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from photofind.core.imaging import is_photo_name
+
+
+@dataclass(frozen=True)
+class FileStat:
+    path: str
+    size: int
+    mtime: float
+
+
+def is_within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def scan_folders(folders: Iterable[str], excluded: Iterable[str] = ()) -> Iterator[FileStat]:
+    """Yield every photo file below `folders`, each real directory visited once.
+
+    Hidden files and folders are skipped. Symbolic links to folders are followed, but a
+    folder already visited (by device and inode) is not entered again, so link loops end.
+    Unreadable folders are skipped rather than failing the whole scan.
+    """
+    excluded = [os.path.abspath(e) for e in excluded]
+    visited: set[tuple[int, int]] = set()
+    for folder in folders:
+        yield from _walk(os.path.abspath(folder), excluded, visited)
+
+
+def _walk(top: str, excluded: list[str], visited: set[tuple[int, int]]) -> Iterator[FileStat]:
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        if any(is_within(folder, e) for e in excluded):
+            continue
+        try:
+            st = os.stat(folder)
+        except OSError:
+            continue
+        key = (st.st_dev, st.st_ino)
+        if key in visited:
+            continue
+        visited.add(key)
+        try:
+            with os.scandir(folder) as entries:
+                children = sorted(entries, key=lambda e: e.name)
+        except OSError:
+            continue
+        subfolders = []
+        for entry in children:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=True):
+                    subfolders.append(entry.path)
+                elif is_photo_name(entry.name) and entry.is_file(follow_symlinks=True):
+                    st = entry.stat(follow_symlinks=True)
+                    yield FileStat(entry.path, st.st_size, st.st_mtime)
+            except OSError:
+                # Dangling links and files that vanish mid-scan are simply not there.
+                continue
+        stack.extend(reversed(subfolders))

@@ -1,0 +1,389 @@
+"""The library database: folders, photos and their vectors, in SQLite through sqlite-utils."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import sqlite_utils
+
+from photofind.core.errors import SchemaError
+from photofind.core.imaging import PhotoInfo
+from photofind.core.scanning import is_within
+
+DB_NAME = "library.db"
+
+
+@dataclass(frozen=True)
+class PhotoRow:
+    id: int
+    path: str
+    size: int
+    mtime: float
+    hash: str | None
+    status: str  # "ok" or "failed"
+    has_vector: bool  # for the model the row was read for
+
+
+@dataclass(frozen=True)
+class Encoded:
+    path: str
+    size: int
+    mtime: float
+    hash: str
+    info: PhotoInfo
+    vector: np.ndarray
+
+
+@dataclass(frozen=True)
+class Reused:
+    """A new path whose content is already indexed: the vector is copied from `source_id`."""
+
+    path: str
+    size: int
+    mtime: float
+    hash: str
+    source_id: int
+
+
+@dataclass(frozen=True)
+class Failed:
+    path: str
+    size: int
+    mtime: float
+    hash: str | None
+    reason: str
+
+
+Result = Encoded | Reused | Failed
+
+
+def _migrate_0_to_1(db: sqlite_utils.Database) -> None:
+    db["folders"].create({"path": str, "added_at": str}, pk="path")
+    db["photos"].create(
+        {
+            "id": int,
+            "path": str,
+            "size": int,
+            "mtime": float,
+            "hash": str,
+            "width": int,
+            "height": int,
+            "taken_at": str,
+            "status": str,
+            "error": str,
+            "indexed_at": str,
+        },
+        pk="id",
+        not_null={"path", "size", "mtime", "status", "indexed_at"},
+    )
+    db["photos"].create_index(["path"], unique=True)
+    db["photos"].create_index(["hash"])
+    db["models"].create({"id": int, "name": str, "dim": int}, pk="id", not_null={"name", "dim"})
+    db["models"].create_index(["name"], unique=True)
+    db.execute(
+        "CREATE TABLE vectors ("
+        " photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,"
+        " model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,"
+        " vector BLOB NOT NULL,"
+        " PRIMARY KEY (photo_id, model_id)) WITHOUT ROWID"
+    )
+    db["meta"].create({"key": str, "value": str}, pk="key")
+
+
+def _migrate_1_to_2(db: sqlite_utils.Database) -> None:
+    # Subfolders of library folders that the user wants left out of the index.
+    db["excluded"].create({"path": str, "added_at": str}, pk="path")
+
+
+# MIGRATIONS[n] takes a database from schema version n to n + 1. Append, never edit.
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_0_to_1, _migrate_1_to_2]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open the library file: WAL so readers never block the writer, and a generous busy wait
+    so a second process (the app beside a CLI run) waits for the writer instead of failing."""
+    conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Store:
+    """All reads and writes of the library. The connection is injected so tests can use a
+    temporary database; `Store.open` is the normal way in."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        conn.execute("PRAGMA foreign_keys=ON")
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self._migrate()
+
+    @classmethod
+    def open(cls, data_dir: Path) -> Store:
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return cls(connect(data_dir / DB_NAME))
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- schema ---------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise SchemaError(
+                f"this library was written by a newer photofind (schema {version}, this version "
+                f"knows {SCHEMA_VERSION}); update photofind, or use another --data-dir"
+            )
+        while version < SCHEMA_VERSION:
+            with self._transaction():
+                MIGRATIONS[version](self.db)
+                version += 1
+                self.conn.execute(f"PRAGMA user_version={version}")
+
+    def _transaction(self) -> sqlite3.Connection:
+        # BEGIN IMMEDIATE takes the write lock up front, so two writers queue on the busy
+        # timeout instead of one failing with "database is locked" mid-transaction.
+        self.conn.execute("BEGIN IMMEDIATE")
+        return _Commit(self.conn)  # type: ignore[return-value]
+
+    @property
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    # -- folders --------------------------------------------------------------
+
+    def folders(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT path FROM folders ORDER BY path")]
+
+    def add_folder(self, path: str) -> bool:
+        """Remember a folder; False if it was already in the library."""
+        with self._transaction():
+            cur = self.conn.execute(
+                "INSERT OR IGNORE INTO folders(path, added_at) VALUES (?, ?)", (path, _now())
+            )
+            return cur.rowcount > 0
+
+    def remove_folder(self, path: str) -> int:
+        """Forget a folder and the photos no other library folder holds; returns their count."""
+        with self._transaction():
+            if not self.conn.execute("DELETE FROM folders WHERE path = ?", (path,)).rowcount:
+                return 0
+            others = self.folders()
+            doomed = [
+                (pid,)
+                for pid, p in self.conn.execute("SELECT id, path FROM photos")
+                if is_within(p, path) and not any(is_within(p, f) for f in others)
+            ]
+            self.conn.executemany("DELETE FROM photos WHERE id = ?", doomed)
+            self._bump_revision()
+            return len(doomed)
+
+    def excluded(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT path FROM excluded ORDER BY path")]
+
+    def set_excluded(self, path: str, excluded: bool) -> None:
+        """Leave a subfolder out of the index (its photos go at the next index run), or not."""
+        with self._transaction():
+            if excluded:
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO excluded(path, added_at) VALUES (?, ?)", (path, _now())
+                )
+            else:
+                self.conn.execute("DELETE FROM excluded WHERE path = ?", (path,))
+
+    # -- models ---------------------------------------------------------------
+
+    def model_id(self, name: str, dim: int) -> int:
+        row = self.conn.execute("SELECT id, dim FROM models WHERE name = ?", (name,)).fetchone()
+        if row:
+            if row[1] != dim:
+                raise SchemaError(f"model {name!r} changed its vector size ({row[1]} -> {dim})")
+            return int(row[0])
+        with self._transaction():
+            cur = self.conn.execute("INSERT INTO models(name, dim) VALUES (?, ?)", (name, dim))
+            return int(cur.lastrowid or 0)
+
+    def find_model(self, name: str) -> int | None:
+        row = self.conn.execute("SELECT id FROM models WHERE name = ?", (name,)).fetchone()
+        return int(row[0]) if row else None
+
+    # -- photos ---------------------------------------------------------------
+
+    def photos(self, model_id: int | None) -> dict[str, PhotoRow]:
+        """Every photo row by path, with whether it has a vector for `model_id`."""
+        rows = self.conn.execute(
+            "SELECT p.id, p.path, p.size, p.mtime, p.hash, p.status,"
+            " EXISTS(SELECT 1 FROM vectors v WHERE v.photo_id = p.id AND v.model_id = ?)"
+            " FROM photos p",
+            (model_id if model_id is not None else -1,),
+        )
+        return {r[1]: PhotoRow(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6])) for r in rows}
+
+    def vector_sources(self, model_id: int) -> dict[str, int]:
+        """Content hash -> a photo id holding a vector for that content and model."""
+        rows = self.conn.execute(
+            "SELECT p.hash, p.id FROM photos p JOIN vectors v ON v.photo_id = p.id"
+            " WHERE v.model_id = ? AND p.hash IS NOT NULL",
+            (model_id,),
+        )
+        return dict(rows.fetchall())
+
+    def photo_id(self, path: str) -> int | None:
+        row = self.conn.execute("SELECT id FROM photos WHERE path = ?", (path,)).fetchone()
+        return int(row[0]) if row else None
+
+    def paths(self, ids: Sequence[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.conn.execute(f"SELECT id, path FROM photos WHERE id IN ({marks})", list(ids))
+        return dict(rows.fetchall())
+
+    def failures(self) -> list[tuple[str, str]]:
+        rows = self.conn.execute(
+            "SELECT path, error FROM photos WHERE status = 'failed' ORDER BY path"
+        )
+        return rows.fetchall()
+
+    def counts(self, model_id: int | None) -> dict[str, int]:
+        """Photos with a vector for the model, failed photos, and photos still waiting for one."""
+        mid = model_id if model_id is not None else -1
+        ok, failed, pending = self.conn.execute(
+            "SELECT SUM(status = 'ok' AND has_vec), SUM(status = 'failed'),"
+            " SUM(status = 'ok' AND NOT has_vec)"
+            " FROM (SELECT status, EXISTS(SELECT 1 FROM vectors v"
+            "   WHERE v.photo_id = p.id AND v.model_id = ?) AS has_vec FROM photos p)",
+            (mid,),
+        ).fetchone()
+        return {"photos": ok or 0, "failed": failed or 0, "pending": pending or 0}
+
+    def write(self, results: Iterable[Result], model_id: int | None) -> None:
+        """Record one batch of indexing results in one transaction. `model_id` is the model
+        the Encoded results' vectors belong to (None when there are none)."""
+        now = _now()
+        with self._transaction():
+            for r in results:
+                if isinstance(r, Encoded):
+                    if model_id is None:
+                        raise ValueError("encoded results need the model they were encoded with")
+                    pid = self._upsert(r.path, r.size, r.mtime, r.hash, r.info, "ok", None, now)
+                    self.conn.execute(
+                        "INSERT INTO vectors(photo_id, model_id, vector) VALUES (?, ?, ?)",
+                        (pid, model_id, np.asarray(r.vector, dtype=np.float32).tobytes()),
+                    )
+                elif isinstance(r, Reused):
+                    src = self.conn.execute(
+                        "SELECT width, height, taken_at FROM photos WHERE id = ?", (r.source_id,)
+                    ).fetchone()
+                    info = PhotoInfo(*src) if src else PhotoInfo(0, 0, None)
+                    pid = self._upsert(r.path, r.size, r.mtime, r.hash, info, "ok", None, now)
+                    # Every model's vector travels with the content, so a later model switch
+                    # back does not re-encode a moved photo either.
+                    self.conn.execute(
+                        "INSERT OR REPLACE INTO vectors(photo_id, model_id, vector)"
+                        " SELECT ?, model_id, vector FROM vectors WHERE photo_id = ?",
+                        (pid, r.source_id),
+                    )
+                else:
+                    info = PhotoInfo(0, 0, None)
+                    self._upsert(r.path, r.size, r.mtime, r.hash, info, "failed", r.reason, now)
+            self._bump_revision()
+
+    def _upsert(
+        self,
+        path: str,
+        size: int,
+        mtime: float,
+        content_hash: str | None,
+        info: PhotoInfo,
+        status: str,
+        error: str | None,
+        now: str,
+    ) -> int:
+        row = self.conn.execute(
+            "INSERT INTO photos(path, size, mtime, hash, width, height, taken_at, status, error,"
+            " indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime,"
+            " hash = excluded.hash, width = excluded.width, height = excluded.height,"
+            " taken_at = excluded.taken_at, status = excluded.status, error = excluded.error,"
+            " indexed_at = excluded.indexed_at RETURNING id",
+            (
+                path,
+                size,
+                mtime,
+                content_hash,
+                info.width,
+                info.height,
+                info.taken_at,
+                status,
+                error,
+                now,
+            ),
+        ).fetchone()
+        pid = int(row[0])
+        # The content changed (or failed): vectors of every model are stale now.
+        self.conn.execute("DELETE FROM vectors WHERE photo_id = ?", (pid,))
+        return pid
+
+    def delete_photos(self, ids: Sequence[int]) -> None:
+        if not ids:
+            return
+        with self._transaction():
+            self.conn.executemany("DELETE FROM photos WHERE id = ?", [(i,) for i in ids])
+            self._bump_revision()
+
+    # -- vectors --------------------------------------------------------------
+
+    def revision(self) -> int:
+        """A counter bumped by every write, so readers know when to reload vectors."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _bump_revision(self) -> None:
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES ('revision', '1')"
+            " ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
+    def vectors(self, model_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """(photo ids, unit vectors as an (N, dim) float32 matrix) for the model's good photos."""
+        rows = self.conn.execute(
+            "SELECT v.photo_id, v.vector FROM vectors v JOIN photos p ON p.id = v.photo_id"
+            " WHERE v.model_id = ? AND p.status = 'ok' ORDER BY v.photo_id",
+            (model_id,),
+        ).fetchall()
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
+        return ids, matrix.reshape(len(rows), -1)
+
+    def vector(self, photo_id: int, model_id: int) -> np.ndarray | None:
+        row = self.conn.execute(
+            "SELECT vector FROM vectors WHERE photo_id = ? AND model_id = ?", (photo_id, model_id)
+        ).fetchone()
+        return np.frombuffer(row[0], dtype=np.float32).copy() if row else None
+
+
+class _Commit:
+    """Commits on success, rolls back on any exception (the transaction began already)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        return self.conn
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
