@@ -190,12 +190,17 @@ def _cancel_on_signals(cancel: threading.Event) -> Iterator[None]:
             signal.signal(s, handler)
 
 
+def _shown(path: str) -> str:
+    """A path as text a terminal can print, even when the file name is not valid UTF-8."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _print_hits(hits: list[Hit], as_json: bool) -> None:
     if as_json:
         print(json.dumps([{"path": h.path, "score": round(h.score, 6)} for h in hits]))
     else:
         for h in hits:
-            print(f"{h.score:6.3f}  {h.path}")
+            print(f"{h.score:6.3f}  {_shown(h.path)}")
 
 
 def _cmd_search(library: Library, args: argparse.Namespace) -> int:
@@ -228,9 +233,9 @@ def _cmd_status(library: Library, args: argparse.Namespace) -> int:
         else "Folders:        none yet; add one with 'photofind index FOLDER'"
     )
     for folder in status["folders"]:  # type: ignore[attr-defined]
-        print(f"  {folder}")
+        print(f"  {_shown(folder)}")
     for failure in status.get("failures", []):  # type: ignore[attr-defined]
-        print(f"  failed: {failure['path']}: {failure['reason']}")
+        print(f"  failed: {_shown(failure['path'])}: {failure['reason']}")
     return 0
 
 
@@ -248,7 +253,7 @@ def _cmd_folders(library: Library, args: argparse.Namespace) -> int:
         print(f"Removed {path} ({removed} photos forgotten; the files are untouched)")
     else:
         for folder in library.store.folders():
-            print(folder)
+            print(_shown(folder))
     return 0
 
 

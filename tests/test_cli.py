@@ -317,3 +317,19 @@ def test_watch_indexes_new_and_removes_deleted_photos(model_dir: Path, tmp_path:
         _, err = watch.communicate(timeout=60)
     assert watch.returncode == 0, err
     assert "Traceback" not in err
+
+
+def test_file_names_that_are_not_utf8_are_indexed_and_found(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "odd names"
+    folder.mkdir()
+    raw = os.fsencode(folder) + b"/caf\xe9 \xff.jpg"  # Latin-1 bytes: not valid UTF-8
+    make_photo("red", "circle", np.random.default_rng(7)).save(os.fsdecode(raw), "JPEG")
+    data = tmp_path / "data"
+    code, out, _ = cli(data, model_dir, "index", str(folder), "--json")
+    assert code == 0 and last_json(out)["encoded"] == 1
+    code, out, _ = cli(data, model_dir, "search", "a photo of a red circle", "--json")
+    assert [os.fsencode(h["path"]) for h in last_json(out)] == [raw]
+    code, out, _ = cli(data, model_dir, "search", "a photo of a red circle")
+    assert code == 0 and "caf" in out

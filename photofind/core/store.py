@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -105,6 +106,20 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_0_to_1, _m
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+def to_db(path: str) -> str | bytes:
+    """Linux file names may be any bytes; those that are not UTF-8 are stored as BLOBs (SQLite
+    text must be valid UTF-8), so every file the scan finds can be recorded."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(path)
+    return path
+
+
+def from_db(value: str | bytes) -> str:
+    return os.fsdecode(value) if isinstance(value, bytes) else value
+
+
 def connect(path: Path) -> sqlite3.Connection:
     """Open the library file: WAL so readers never block the writer, and a generous busy wait
     so a second process (the app beside a CLI run) waits for the writer instead of failing."""
@@ -164,43 +179,44 @@ class Store:
     # -- folders --------------------------------------------------------------
 
     def folders(self) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT path FROM folders ORDER BY path")]
+        return sorted(from_db(r[0]) for r in self.conn.execute("SELECT path FROM folders"))
 
     def add_folder(self, path: str) -> bool:
         """Remember a folder; False if it was already in the library."""
         with self._transaction():
             cur = self.conn.execute(
-                "INSERT OR IGNORE INTO folders(path, added_at) VALUES (?, ?)", (path, _now())
+                "INSERT OR IGNORE INTO folders(path, added_at) VALUES (?, ?)", (to_db(path), _now())
             )
             return cur.rowcount > 0
 
     def remove_folder(self, path: str) -> int:
         """Forget a folder and the photos no other library folder holds; returns their count."""
         with self._transaction():
-            if not self.conn.execute("DELETE FROM folders WHERE path = ?", (path,)).rowcount:
+            if not self.conn.execute("DELETE FROM folders WHERE path = ?", (to_db(path),)).rowcount:
                 return 0
             others = self.folders()
             doomed = [
                 (pid,)
-                for pid, p in self.conn.execute("SELECT id, path FROM photos")
-                if is_within(p, path) and not any(is_within(p, f) for f in others)
+                for pid, raw in self.conn.execute("SELECT id, path FROM photos")
+                if is_within(p := from_db(raw), path) and not any(is_within(p, f) for f in others)
             ]
             self.conn.executemany("DELETE FROM photos WHERE id = ?", doomed)
             self._bump_revision()
             return len(doomed)
 
     def excluded(self) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT path FROM excluded ORDER BY path")]
+        return sorted(from_db(r[0]) for r in self.conn.execute("SELECT path FROM excluded"))
 
     def set_excluded(self, path: str, excluded: bool) -> None:
         """Leave a subfolder out of the index (its photos go at the next index run), or not."""
         with self._transaction():
             if excluded:
                 self.conn.execute(
-                    "INSERT OR IGNORE INTO excluded(path, added_at) VALUES (?, ?)", (path, _now())
+                    "INSERT OR IGNORE INTO excluded(path, added_at) VALUES (?, ?)",
+                    (to_db(path), _now()),
                 )
             else:
-                self.conn.execute("DELETE FROM excluded WHERE path = ?", (path,))
+                self.conn.execute("DELETE FROM excluded WHERE path = ?", (to_db(path),))
 
     # -- models ---------------------------------------------------------------
 
@@ -228,7 +244,10 @@ class Store:
             " FROM photos p",
             (model_id if model_id is not None else -1,),
         )
-        return {r[1]: PhotoRow(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6])) for r in rows}
+        return {
+            (path := from_db(r[1])): PhotoRow(r[0], path, r[2], r[3], r[4], r[5], bool(r[6]))
+            for r in rows
+        }
 
     def vector_sources(self, model_id: int) -> dict[str, int]:
         """Content hash -> a photo id holding a vector for that content and model."""
@@ -240,7 +259,7 @@ class Store:
         return dict(rows.fetchall())
 
     def photo_id(self, path: str) -> int | None:
-        row = self.conn.execute("SELECT id FROM photos WHERE path = ?", (path,)).fetchone()
+        row = self.conn.execute("SELECT id FROM photos WHERE path = ?", (to_db(path),)).fetchone()
         return int(row[0]) if row else None
 
     def paths(self, ids: Sequence[int]) -> dict[int, str]:
@@ -248,13 +267,13 @@ class Store:
             return {}
         marks = ",".join("?" * len(ids))
         rows = self.conn.execute(f"SELECT id, path FROM photos WHERE id IN ({marks})", list(ids))
-        return dict(rows.fetchall())
+        return {pid: from_db(path) for pid, path in rows}
 
     def failures(self) -> list[tuple[str, str]]:
         rows = self.conn.execute(
             "SELECT path, error FROM photos WHERE status = 'failed' ORDER BY path"
         )
-        return rows.fetchall()
+        return [(from_db(path), error) for path, error in rows]
 
     def counts(self, model_id: int | None) -> dict[str, int]:
         """Photos with a vector for the model, failed photos, and photos still waiting for one."""
@@ -319,7 +338,7 @@ class Store:
             " taken_at = excluded.taken_at, status = excluded.status, error = excluded.error,"
             " indexed_at = excluded.indexed_at RETURNING id",
             (
-                path,
+                to_db(path),
                 size,
                 mtime,
                 content_hash,

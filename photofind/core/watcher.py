@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterable
@@ -24,7 +25,9 @@ class FolderWatcher(FileSystemEventHandler):
 
     def start(self) -> None:
         for folder in self._folders:
-            self._observer.schedule(self, folder, recursive=True)
+            # An unplugged drive cannot be watched; its photos stay indexed meanwhile.
+            if os.path.isdir(folder):
+                self._observer.schedule(self, folder, recursive=True)
         self._observer.start()
 
     def stop(self) -> None:
