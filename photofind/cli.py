@@ -152,7 +152,7 @@ def _run_index(library: Library, settle_seconds: float = 0.0) -> IndexCounts:
     bar = _ProgressBar(sys.stderr)
     last: IndexProgress | None = None
     with _cancel_on_signals(cancel):
-        for last in library.index(cancel=cancel, settle_seconds=settle_seconds):
+        for last in _index_steps(library, cancel, settle_seconds):
             bar.update(last)
     bar.close()
     assert last is not None
@@ -167,6 +167,19 @@ def _run_index(library: Library, settle_seconds: float = 0.0) -> IndexCounts:
     if c.failed:
         print("photofind: see 'photofind status --failed' for the reasons", file=sys.stderr)
     return c
+
+
+def _index_steps(
+    library: Library, cancel: threading.Event, settle_seconds: float
+) -> Iterator[IndexProgress]:
+    """Index; if another process (the app, a `watch`) is indexing, say so and wait our turn."""
+    from photofind.core.errors import LibraryBusyError
+
+    try:
+        yield from library.index(cancel=cancel, settle_seconds=settle_seconds)
+    except LibraryBusyError as exc:
+        print(f"photofind: {exc}; waiting for it to finish…", file=sys.stderr)
+        yield from library.index(cancel=cancel, settle_seconds=settle_seconds, wait_for_lock=True)
 
 
 @contextlib.contextmanager

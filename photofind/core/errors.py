@@ -23,5 +23,9 @@ class SchemaError(PhotofindError):
     """The library database cannot be used by this version of photofind."""
 
 
+class LibraryBusyError(PhotofindError):
+    """Another process is indexing this library right now."""
+
+
 class QueryError(PhotofindError):
     """A search query cannot be run (empty text, query photo unreadable, nothing indexed)."""

@@ -10,6 +10,7 @@ from pathlib import Path
 from photofind.core.encoder import DEFAULT_MODEL, Encoder, model_key
 from photofind.core.errors import FolderNotFoundError
 from photofind.core.indexer import IndexProgress, index_library
+from photofind.core.lock import index_lock
 from photofind.core.search import Searcher
 from photofind.core.store import Store
 
@@ -52,17 +53,23 @@ class Library:
         return paths
 
     def index(
-        self, cancel: threading.Event | None = None, settle_seconds: float = 0.0
+        self,
+        cancel: threading.Event | None = None,
+        settle_seconds: float = 0.0,
+        wait_for_lock: bool = False,
     ) -> Iterator[IndexProgress]:
-        return index_library(
-            self.store,
-            self.model_name,
-            self.encoder,
-            self.store.folders(),
-            excluded=self.store.excluded(),
-            cancel=cancel,
-            settle_seconds=settle_seconds,
-        )
+        """Bring the index up to date (see `index_library`). Only one process indexes a library
+        at a time: a second raises LibraryBusyError, or waits its turn with `wait_for_lock`."""
+        with index_lock(self.data_dir, wait=wait_for_lock):
+            yield from index_library(
+                self.store,
+                self.model_name,
+                self.encoder,
+                self.store.folders(),
+                excluded=self.store.excluded(),
+                cancel=cancel,
+                settle_seconds=settle_seconds,
+            )
 
     def status(self) -> dict[str, object]:
         counts = self.store.counts(self.store.find_model(self.model_name))

@@ -1,0 +1,1 @@
+"""The desktop app (Qt). Nothing in photofind.core imports from here."""

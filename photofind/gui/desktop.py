@@ -1,0 +1,75 @@
+"""Handing photos to the rest of the desktop: default apps, the file manager, the clipboard."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+
+from PySide6.QtCore import QObject, QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+
+from photofind.gui.results_model import paths_mime
+
+log = logging.getLogger(__name__)
+
+_FILE_MANAGER = "org.freedesktop.FileManager1"
+_FILE_MANAGER_PATH = "/org/freedesktop/FileManager1"
+_DBUS_TIMEOUT_MS = 3000
+
+
+def open_files(paths: Sequence[str]) -> None:
+    for path in paths:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+
+def copy_paths(paths: Sequence[str]) -> None:
+    """To the clipboard as files (paste into a file manager) and as text (paste anywhere)."""
+    QGuiApplication.clipboard().setMimeData(paths_mime(paths))
+
+
+def show_in_folder(path: str, parent: QObject) -> None:
+    """Open the photo's folder in the file manager, with the photo selected where the platform
+    allows it."""
+    if sys.platform == "darwin":
+        subprocess.Popen(["open", "-R", path])
+    elif sys.platform == "win32":
+        subprocess.Popen(["explorer", "/select,", os.path.normpath(path)])
+    elif not _show_items_over_dbus(path, parent):
+        _open_folder(path)
+
+
+def _open_folder(path: str) -> None:
+    QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(path)))
+
+
+def _show_items_over_dbus(path: str, parent: QObject) -> bool:
+    """Ask the freedesktop file manager to show the file. Asynchronous: a file manager that is
+    slow to start must not freeze the window. Falls back to opening the folder on error."""
+    try:
+        from PySide6.QtDBus import (
+            QDBusConnection,
+            QDBusMessage,
+            QDBusPendingCallWatcher,
+        )
+    except ImportError:
+        return False
+    bus = QDBusConnection.sessionBus()
+    if not bus.isConnected():
+        return False
+    message = QDBusMessage.createMethodCall(
+        _FILE_MANAGER, _FILE_MANAGER_PATH, _FILE_MANAGER, "ShowItems"
+    )
+    message.setArguments([[QUrl.fromLocalFile(path).toString()], ""])
+    watcher = QDBusPendingCallWatcher(bus.asyncCall(message, _DBUS_TIMEOUT_MS), parent)
+
+    def finished(call: QDBusPendingCallWatcher) -> None:
+        if call.isError():
+            log.info("file manager could not select the file (%s)", call.error().message())
+            _open_folder(path)
+        call.deleteLater()
+
+    watcher.finished.connect(finished)
+    return True

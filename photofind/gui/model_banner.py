@@ -1,0 +1,47 @@
+"""The bar shown above the results when the model cannot be loaded, with ways to fix it."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+
+from photofind.gui.style import bold, plain_label, sentence
+
+
+class ModelProblemBanner(QFrame):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAutoFillBackground(True)
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Window, palette.color(QPalette.ColorRole.AlternateBase))
+        self.setPalette(palette)
+
+        self.title = bold(plain_label("The search model could not be loaded"))
+        self.message = plain_label(wrap=True, selectable=True)
+        self.advice = plain_label(
+            "Searching needs the model. On the first run it is downloaded once, which needs an "
+            "internet connection; or choose a folder that holds a downloaded CLIP model.",
+            wrap=True,
+        )
+
+        self.choose_button = QPushButton("Choose Model Folder…")
+        self.retry_button = QPushButton("Retry")
+
+        text = QVBoxLayout()
+        text.addWidget(self.title)
+        text.addWidget(self.message)
+        text.addWidget(self.advice)
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.choose_button)
+        buttons.addWidget(self.retry_button)
+        buttons.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.addLayout(text, 1)
+        layout.addSpacing(12)
+        layout.addLayout(buttons)
+
+    def show_problem(self, message: str) -> None:
+        self.message.setText(sentence(message))
+        self.show()

@@ -1,0 +1,165 @@
+"""What can be done with the photos selected in the grid: open, show in folder, copy, preview,
+find similar. The same actions serve the menu bar, the context menu and the shortcuts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QListView, QMenu, QMessageBox, QStatusBar
+
+from photofind.gui import desktop
+from photofind.gui.background import Background
+from photofind.gui.photo_images import CLIPBOARD_MAX_SIDE, PreviewImage, load_scaled
+from photofind.gui.results_model import PATH_ROLE, ResultsModel
+
+# Opening more photos than this at once asks first: each one opens its own window.
+OPEN_MANY_CONFIRM = 12
+
+
+class PhotoActions(QObject):
+    previewRequested = Signal(QModelIndex)
+    similarRequested = Signal(str)
+
+    def __init__(
+        self,
+        grid: QListView,
+        results: ResultsModel,
+        background: Background,
+        status: QStatusBar,
+    ) -> None:
+        super().__init__(grid)
+        self._grid = grid
+        self._results = results
+        self._background = background
+        self._status = status
+        self.context_menu: QMenu | None = None
+
+        key = QKeySequence
+        self.preview = self._action("Preview", self._preview_current, [key("Space")])
+        self.open = self._action("Open", self._open_selected)
+        self.show_in_folder = self._action("Show in Folder", self._show_in_folder)
+        self.copy_path = self._action("Copy Path", self._copy_paths, [key(key.StandardKey.Copy)])
+        self.copy_image = self._action("Copy Image", self._copy_image, [key("Ctrl+Shift+C")])
+        self.similar = self._action("Find Similar", self._find_similar)
+
+        grid.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        grid.customContextMenuRequested.connect(self._show_context_menu)
+        grid.activated.connect(self.previewRequested)
+        grid.selectionModel().selectionChanged.connect(self.update)
+        grid.selectionModel().currentChanged.connect(self.update)
+        self.update()
+
+    def _action(
+        self, text: str, slot: Callable[[], None], shortcuts: list[QKeySequence] | None = None
+    ) -> QAction:
+        action = QAction(text, self._grid)
+        action.triggered.connect(slot)
+        if shortcuts:
+            action.setShortcuts(shortcuts)
+            # Only while the grid has the keyboard: in the search bar, Space types a space and
+            # Ctrl+C copies text.
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self._grid.addAction(action)
+        return action
+
+    def all(self) -> list[QAction]:
+        return [
+            self.preview,
+            self.open,
+            self.show_in_folder,
+            self.copy_path,
+            self.copy_image,
+            self.similar,
+        ]
+
+    def update(self) -> None:
+        count = len(self._grid.selectionModel().selectedIndexes())
+        for action in self.all():
+            action.setEnabled(count > 0)
+        self.open.setText(f"Open {count} Photos" if count > 1 else "Open")
+        self.copy_path.setText(f"Copy {count} Paths" if count > 1 else "Copy Path")
+
+    def selected_paths(self) -> list[str]:
+        rows = sorted(i.row() for i in self._grid.selectionModel().selectedIndexes())
+        return [self._results.hit(r).path for r in rows]
+
+    def current_path(self) -> str | None:
+        """The photo a single-photo action applies to: the current one if it is selected."""
+        index = self._grid.currentIndex()
+        if index.isValid() and self._grid.selectionModel().isSelected(index):
+            return str(index.data(PATH_ROLE))
+        paths = self.selected_paths()
+        return paths[0] if paths else None
+
+    def _show_context_menu(self, pos: QPoint) -> None:
+        index = self._grid.indexAt(pos)
+        if not index.isValid():
+            return
+        selection = self._grid.selectionModel()
+        # Right-clicking inside a multiple selection acts on all of it, elsewhere on one photo.
+        flag = (
+            QItemSelectionModel.SelectionFlag.NoUpdate
+            if selection.isSelected(index)
+            else QItemSelectionModel.SelectionFlag.ClearAndSelect
+        )
+        selection.setCurrentIndex(index, flag)
+        menu = QMenu(self._grid)
+        menu.addActions([self.open, self.show_in_folder])
+        menu.addSeparator()
+        menu.addActions([self.copy_path, self.copy_image])
+        menu.addSeparator()
+        menu.addActions([self.preview, self.similar])
+        menu.aboutToHide.connect(menu.deleteLater)
+        self.context_menu = menu
+        menu.popup(self._grid.viewport().mapToGlobal(pos))
+
+    def _preview_current(self) -> None:
+        index = self._grid.currentIndex()
+        if index.isValid():
+            self.previewRequested.emit(index)
+
+    def _find_similar(self) -> None:
+        path = self.current_path()
+        if path is not None:
+            self.similarRequested.emit(path)
+
+    def _open_selected(self) -> None:
+        paths = self.selected_paths()
+        if len(paths) > OPEN_MANY_CONFIRM:
+            answer = QMessageBox.question(
+                self._grid.window(),
+                "Open Photos",
+                f"Open {len(paths)} photos, each in its own window?",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        desktop.open_files(paths)
+
+    def _show_in_folder(self) -> None:
+        path = self.current_path()
+        if path is not None:
+            desktop.show_in_folder(path, self)
+
+    def _copy_paths(self) -> None:
+        paths = self.selected_paths()
+        if paths:
+            desktop.copy_paths(paths)
+            copied = "Path copied" if len(paths) == 1 else f"{len(paths)} paths copied"
+            self._status.showMessage(copied, 3000)
+
+    def _copy_image(self) -> None:
+        path = self.current_path()
+        if path is None:
+            return
+
+        def copied(result: object) -> None:
+            if isinstance(result, PreviewImage):
+                QGuiApplication.clipboard().setImage(result.image)
+                self._status.showMessage("Image copied", 3000)
+            else:
+                self._status.showMessage(f"Cannot copy the image: {result}", 8000)
+
+        # Decoding a large photo takes a while; the window stays responsive meanwhile.
+        self._background.submit(lambda: load_scaled(path, CLIPBOARD_MAX_SIDE), copied)

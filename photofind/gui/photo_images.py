@@ -1,0 +1,42 @@
+"""Turning photo files into QImages. These run on pool threads: QImage is safe off the GUI
+thread, QPixmap is not, so only the GUI thread turns the results into pixmaps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+from PySide6.QtGui import QImage
+
+from photofind.core.imaging import PhotoInfo, load_photo_file
+
+# Enough for a full-screen preview on a 4K display without decoding 50-megapixel files whole.
+PREVIEW_MAX_SIDE = 2560
+# Copying an image to the clipboard keeps full detail, within reason for other apps to paste.
+CLIPBOARD_MAX_SIDE = 4096
+
+
+@dataclass(frozen=True)
+class PreviewImage:
+    image: QImage
+    info: PhotoInfo
+
+
+def to_qimage(image: Image.Image) -> QImage:
+    """An RGB Pillow image as a QImage that owns its pixels."""
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    data = rgb.tobytes()
+    qimage = QImage(data, rgb.width, rgb.height, 3 * rgb.width, QImage.Format.Format_RGB888)
+    # copy(): the QImage above only borrows `data`, which is freed when this function returns.
+    return qimage.copy()
+
+
+def load_scaled(path: str, max_side: int) -> PreviewImage:
+    """The upright photo, scaled down to fit `max_side`, with what its header says.
+    Raises PhotoLoadError."""
+    loaded = load_photo_file(Path(path), min_side=max_side)
+    image = loaded.image
+    if max(image.size) > max_side:
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    return PreviewImage(to_qimage(image), loaded.info)

@@ -1,0 +1,75 @@
+"""The grid of results: a QListView in icon mode, painted by the thumbnail delegate."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QAbstractItemView, QFrame, QListView, QWidget
+
+from photofind.gui.results_model import ResultsModel
+from photofind.gui.thumbnail_delegate import ThumbnailDelegate
+from photofind.gui.thumbnail_loader import ThumbnailLoader
+
+SPACING = 6
+
+
+class ResultsGrid(QListView):
+    """Uniform cells and a static layout keep 10,000 results cheap to lay out and scroll; the
+    delegate asks for thumbnails only of the cells it paints, i.e. the visible ones."""
+
+    def __init__(
+        self,
+        results: ResultsModel,
+        thumbnails: ThumbnailLoader,
+        side: int,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._results = results
+        self._thumbnails = thumbnails
+        self.delegate = ThumbnailDelegate(thumbnails, side, self)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setMovement(QListView.Movement.Static)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setUniformItemSizes(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setMouseTracking(True)
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_Hover)
+        # Photos can be dragged out to other apps (and onto the window, for a similar search).
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setItemDelegate(self.delegate)
+        self.setModel(results)
+        thumbnails.thumbnailReady.connect(self._thumbnail_arrived)
+        self._apply_cell_size()
+
+    @property
+    def thumbnail_size(self) -> int:
+        return self.delegate.side
+
+    def set_thumbnail_size(self, side: int) -> None:
+        self.delegate.side = side
+        # Queued thumbnails of the old size are of no use now.
+        self._thumbnails.new_generation()
+        self._apply_cell_size()
+
+    def _apply_cell_size(self) -> None:
+        cell = self.delegate.cell_size(self.fontMetrics()) + QSize(SPACING, SPACING)
+        # Spread the columns over the whole width rather than leaving a strip on the right.
+        width = self.viewport().width()
+        columns = max(1, width // cell.width())
+        grid = QSize(max(cell.width(), width // columns), cell.height())
+        if grid != self.gridSize():
+            self.setGridSize(grid)
+        self.verticalScrollBar().setSingleStep(max(20, cell.height() // 4))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._apply_cell_size()
+
+    def _thumbnail_arrived(self, path: str) -> None:
+        row = self._results.row_of(path)
+        if row is not None:
+            self.update(self._results.index(row))

@@ -1,0 +1,75 @@
+"""The app's preferences, stored as an INI file inside the data dir (so a different --data-dir
+is a wholly separate set-up, and tests never touch the user's own settings)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from photofind.core.encoder import DEFAULT_MODEL, DEVICES
+
+SETTINGS_FILE = "settings.ini"
+THUMBNAIL_MIN, THUMBNAIL_MAX, THUMBNAIL_DEFAULT, THUMBNAIL_STEP = 96, 320, 160, 32
+
+
+def gpu_device() -> str:
+    """What "GPU" means here: Apple's MPS on a Mac, CUDA elsewhere."""
+    return "mps" if sys.platform == "darwin" else "cuda"
+
+
+@dataclass(frozen=True)
+class Preferences:
+    model: str = DEFAULT_MODEL
+    device: str = "auto"  # one of core.encoder.DEVICES
+    thumbnail_size: int = THUMBNAIL_DEFAULT  # longer side of a grid thumbnail, in logical pixels
+    index_on_start: bool = True
+
+
+def clamp_thumbnail_size(size: int) -> int:
+    return max(THUMBNAIL_MIN, min(THUMBNAIL_MAX, size))
+
+
+class AppSettings:
+    def __init__(self, data_dir: Path) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.path = data_dir / SETTINGS_FILE
+        self._qs = QSettings(str(self.path), QSettings.Format.IniFormat)
+
+    def load(self) -> Preferences:
+        default = Preferences()
+        device = str(self._qs.value("model/device", default.device))
+        try:
+            size = int(self._qs.value("view/thumbnail_size", default.thumbnail_size))
+        except (TypeError, ValueError):
+            size = default.thumbnail_size
+        return Preferences(
+            model=str(self._qs.value("model/name", default.model)) or default.model,
+            device=device if device in DEVICES else default.device,
+            thumbnail_size=clamp_thumbnail_size(size),
+            index_on_start=_as_bool(self._qs.value("library/index_on_start", True)),
+        )
+
+    def save(self, prefs: Preferences) -> None:
+        self._qs.setValue("model/name", prefs.model)
+        self._qs.setValue("model/device", prefs.device)
+        self._qs.setValue("view/thumbnail_size", prefs.thumbnail_size)
+        self._qs.setValue("library/index_on_start", prefs.index_on_start)
+        self._qs.sync()
+
+    def window_geometry(self) -> QByteArray | None:
+        value = self._qs.value("window/geometry")
+        return value if isinstance(value, QByteArray) else None
+
+    def save_window_geometry(self, geometry: QByteArray) -> None:
+        self._qs.setValue("window/geometry", geometry)
+        self._qs.sync()
+
+
+def _as_bool(value: object) -> bool:
+    # INI files hand booleans back as the strings "true" and "false".
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)

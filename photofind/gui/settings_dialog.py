@@ -1,0 +1,106 @@
+"""Editing the app's preferences: model, device, thumbnail size, indexing at start."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from photofind.core.encoder import DEFAULT_MODEL
+from photofind.gui.settings import (
+    THUMBNAIL_MAX,
+    THUMBNAIL_MIN,
+    THUMBNAIL_STEP,
+    Preferences,
+    gpu_device,
+)
+from photofind.gui.style import mute, plain_label
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, prefs: Preferences, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+
+        self.model = QLineEdit(prefs.model)
+        self.model.setPlaceholderText(DEFAULT_MODEL)
+        self.model.setToolTip("A Hugging Face model id, or a folder holding a CLIP model")
+        browse = QPushButton("Choose Folder…")
+        browse.clicked.connect(self._choose_model_folder)
+        model_row = QHBoxLayout()
+        model_row.addWidget(self.model, 1)
+        model_row.addWidget(browse)
+
+        self.device = QComboBox()
+        self.device.addItem("Automatic", "auto")
+        self.device.addItem("CPU", "cpu")
+        self.device.addItem("GPU", gpu_device())
+        index = self.device.findData(prefs.device)
+        self.device.setCurrentIndex(max(index, 0))
+
+        self.thumbnail_size = QSlider(Qt.Orientation.Horizontal)
+        self.thumbnail_size.setRange(THUMBNAIL_MIN, THUMBNAIL_MAX)
+        self.thumbnail_size.setSingleStep(THUMBNAIL_STEP // 2)
+        self.thumbnail_size.setPageStep(THUMBNAIL_STEP)
+        self.thumbnail_size.setValue(prefs.thumbnail_size)
+        size_label = plain_label()
+        size_label.setMinimumWidth(size_label.fontMetrics().horizontalAdvance("000 px"))
+        self.thumbnail_size.valueChanged.connect(lambda v: size_label.setText(f"{v} px"))
+        size_label.setText(f"{prefs.thumbnail_size} px")
+        size_row = QHBoxLayout()
+        size_row.addWidget(self.thumbnail_size, 1)
+        size_row.addWidget(size_label)
+
+        self.index_on_start = QCheckBox("Bring the index up to date when Photofind starts")
+        self.index_on_start.setChecked(prefs.index_on_start)
+
+        note = plain_label(
+            "Changing the model or device reloads the model; photos are indexed again "
+            "for a new model.",
+            wrap=True,
+        )
+        mute(note)
+
+        form = QFormLayout()
+        form.addRow("Model", model_row)
+        form.addRow("Device", self.device)
+        form.addRow("Thumbnail size", size_row)
+        form.addRow("", self.index_on_start)
+
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addStretch(1)
+        layout.addWidget(buttons)
+        self.resize(560, self.sizeHint().height())
+
+    def preferences(self) -> Preferences:
+        return Preferences(
+            model=self.model.text().strip() or DEFAULT_MODEL,
+            device=str(self.device.currentData()),
+            thumbnail_size=self.thumbnail_size.value(),
+            index_on_start=self.index_on_start.isChecked(),
+        )
+
+    def _choose_model_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose a Model Folder")
+        if folder:
+            self.model.setText(folder)

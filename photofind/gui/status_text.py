@@ -1,0 +1,60 @@
+"""The words the window uses for progress and result counts, kept apart so they are easy to
+test and to keep consistent."""
+
+from __future__ import annotations
+
+import os
+
+from photofind.core.indexer import IndexProgress
+
+
+def index_status(progress: IndexProgress, paused: bool = False) -> str:
+    """E.g. "Indexing 1,234 of 5,000 · 14 photos/s · about 5 min left"."""
+    if progress.phase == "scanning":
+        found = f"{progress.done:,} files so far"
+        return f"Paused · {found}" if paused else f"Looking for photos… {found}"
+    if paused:
+        return f"Paused · {progress.done:,} of {progress.total:,} indexed"
+    parts = [f"Indexing {progress.done:,} of {progress.total:,}"]
+    if progress.rate > 0 and progress.done:
+        parts.append(f"{_rate(progress.rate)} photos/s")
+        eta = progress.eta_seconds
+        if eta is not None:
+            parts.append(time_left(eta))
+    return " · ".join(parts)
+
+
+def time_left(seconds: float) -> str:
+    if seconds < 60:
+        return "less than a minute left"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"about {minutes} min left"
+    hours, minutes = divmod(minutes, 60)
+    return f"about {hours} h {minutes} min left" if minutes else f"about {hours} h left"
+
+
+def library_summary(photos: int, failed: int, folders: int) -> str:
+    if not folders:
+        return "No folders yet"
+    text = f"{photos:,} photo{'' if photos == 1 else 's'}"
+    if failed:
+        text += f" · {failed:,} unreadable"
+    return text
+
+
+def results_heading(count: int, limit: int, photo: str | None = None) -> str:
+    """E.g. "96 photos, best match first" or "The 1,000 photos most like IMG_0042.jpg"."""
+    noun = "photo" if count == 1 else "photos"
+    if photo is not None:
+        name = os.path.basename(photo)
+        if count >= limit:
+            return f"The {count:,} photos most like {name}"
+        return f"{count:,} {noun} like {name}, most alike first"
+    if count >= limit:
+        return f"The {count:,} best matches"
+    return f"{count:,} {noun}, best match first"
+
+
+def _rate(rate: float) -> str:
+    return f"{rate:.1f}" if rate < 10 else f"{rate:,.0f}"

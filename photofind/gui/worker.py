@@ -1,0 +1,387 @@
+"""The library's own thread. It alone holds the model and the database: it runs searches,
+folder changes and indexing, one step at a time, so a search typed during a long indexing
+run is answered between two batches. The GUI queues commands and hears back via signals."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QThread, Signal
+
+from photofind.core.errors import PhotofindError, QueryError
+from photofind.core.indexer import IndexProgress
+from photofind.core.library import Library
+from photofind.core.watcher import FolderWatcher
+
+# A file modified more recently than this is probably still being copied; it is indexed on a
+# later pass, once it has stopped changing.
+SETTLE_SECONDS = 2.0
+WATCH_DEBOUNCE_SECONDS = 1.0
+RESULT_LIMIT = 1000
+# Progress signals are throttled: the status bar cannot show more, and a flood of queued
+# signals would itself load the GUI thread.
+PROGRESS_INTERVAL_SECONDS = 0.1
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LibraryState:
+    folders: tuple[str, ...]
+    excluded: tuple[str, ...]
+    photos: int
+    failed: int
+    pending: int
+
+
+@dataclass(frozen=True)
+class _Search:
+    request_id: int
+    text: str | None = None
+    photo: str | None = None
+
+
+_Command = Callable[[], None] | _Search
+
+
+class LibraryWorker(QThread):
+    """Signals are emitted from the worker thread and arrive queued on the GUI thread."""
+
+    libraryFailed = Signal(str)
+    modelLoading = Signal(str)
+    modelReady = Signal(str)
+    modelFailed = Signal(str)
+    stateChanged = Signal(object)  # LibraryState
+    indexProgress = Signal(object)  # IndexProgress, phase "scanning" or "indexing"
+    indexFinished = Signal(object)  # IndexProgress, phase "done"
+    resultsReady = Signal(int, object)  # request id, list[Hit] best first
+    searchFailed = Signal(int, str)
+    problem = Signal(str)  # a command failed; one readable line
+
+    def __init__(self, data_dir: Path, model: str, device: str, index_on_start: bool) -> None:
+        super().__init__()
+        self.setObjectName("photofind-library")
+        self._data_dir = data_dir
+        self._model = model
+        self._device = device
+        self._commands: queue.SimpleQueue[_Command] = queue.SimpleQueue()
+        self._stopping = threading.Event()
+        self._paused = threading.Event()
+        # Everything below belongs to the worker thread.
+        self._library: Library | None = None
+        self._model_ok = False
+        self._index_wanted = index_on_start
+        self._run: Iterator[IndexProgress] | None = None
+        self._cancel = threading.Event()
+        self._last_progress = 0.0
+        self._poke_at: float | None = None
+        self._watcher: FolderWatcher | None = None
+        self._watch_stop = threading.Event()
+        self._watch_thread: threading.Thread | None = None
+
+    # -- called from the GUI thread -------------------------------------------
+
+    def search_text(self, request_id: int, text: str) -> None:
+        self._commands.put(_Search(request_id, text=text))
+
+    def search_similar(self, request_id: int, photo: str) -> None:
+        self._commands.put(_Search(request_id, photo=photo))
+
+    def add_folder(self, path: str) -> None:
+        self._paused.clear()  # adding a folder is an explicit ask to index it
+        self._commands.put(lambda: self._change_folders(lambda lib: lib.add_folders([path])))
+
+    def remove_folder(self, path: str) -> None:
+        self._commands.put(lambda: self._change_folders(lambda lib: lib.store.remove_folder(path)))
+
+    def set_excluded(self, path: str, excluded: bool) -> None:
+        self._commands.put(
+            lambda: self._change_folders(lambda lib: lib.store.set_excluded(path, excluded))
+        )
+
+    def reindex(self) -> None:
+        self._paused.clear()
+        self._commands.put(self._restart_index)
+
+    def set_paused(self, paused: bool) -> None:
+        if paused:
+            self._paused.set()
+        else:
+            self._paused.clear()
+        self._commands.put(_nothing)  # wake the loop so resuming is immediate
+
+    def is_paused(self) -> bool:
+        return self._paused.is_set()
+
+    def reload_model(self, model: str, device: str) -> None:
+        self._commands.put(lambda: self._reload(model, device))
+
+    def stop(self, timeout_ms: int = 5000) -> bool:
+        """Stop indexing after the current batch (which is saved) and close the library."""
+        self._stopping.set()
+        self._commands.put(_nothing)
+        return self.wait(timeout_ms)
+
+    # -- the worker thread ----------------------------------------------------
+
+    def run(self) -> None:
+        with _torch_threads_leaving_one_core():
+            try:
+                self._library = Library(self._data_dir, self._model, self._device)
+            except (PhotofindError, OSError) as exc:
+                self.libraryFailed.emit(f"cannot open the library in {self._data_dir}: {exc}")
+                return
+            try:
+                self._emit_state()
+                self._load_model()
+                self._watch()
+                self._loop()
+            finally:
+                self._end_index()
+                self._unwatch()
+                self._library.close()
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            indexing = self._run is not None and not self._paused.is_set()
+            self._run_commands(wait=0.0 if indexing else 0.25)
+            if self._stopping.is_set():
+                return
+            if self._run is not None:
+                if not self._paused.is_set():
+                    self._step()
+            elif self._index_wanted and self._model_ok:
+                self._start_index()
+            if self._poke_at is not None and time.monotonic() >= self._poke_at:
+                self._poke_at = None
+                if self._watcher is not None:
+                    self._watcher.poke()
+                else:
+                    self._index_wanted = True
+
+    def _run_commands(self, wait: float) -> None:
+        try:
+            pending = [self._commands.get(block=wait > 0, timeout=wait or None)]
+        except queue.Empty:
+            return
+        with contextlib.suppress(queue.Empty):
+            while True:
+                pending.append(self._commands.get_nowait())
+        # Only the newest search matters: the GUI has moved on from the ones before it.
+        last_search = max(
+            (i for i, c in enumerate(pending) if isinstance(c, _Search)), default=None
+        )
+        for i, command in enumerate(pending):
+            if self._stopping.is_set():
+                return
+            if isinstance(command, _Search):
+                if i == last_search:
+                    self._search(command)
+            else:
+                self._guarded(command)
+
+    def _guarded(self, command: Callable[[], None]) -> None:
+        try:
+            command()
+        except PhotofindError as exc:
+            self.problem.emit(str(exc))
+        except Exception as exc:
+            log.exception("library command failed")
+            self.problem.emit(f"something went wrong: {_first_line(exc)}")
+
+    def _search(self, search: _Search) -> None:
+        assert self._library is not None
+        try:
+            if search.text is not None:
+                if not self._model_ok:
+                    raise QueryError("the model is not loaded, so text cannot be searched yet")
+                hits = self._library.searcher.text(search.text, RESULT_LIMIT)
+            else:
+                assert search.photo is not None
+                hits = self._library.searcher.similar(search.photo, RESULT_LIMIT)
+        except PhotofindError as exc:
+            self.searchFailed.emit(search.request_id, str(exc))
+            return
+        except Exception as exc:
+            log.exception("search failed")
+            self.searchFailed.emit(search.request_id, f"search failed: {_first_line(exc)}")
+            return
+        self.resultsReady.emit(search.request_id, hits)
+
+    def _load_model(self) -> None:
+        assert self._library is not None
+        self._model_ok = False
+        self.modelLoading.emit(self._library.model)
+        try:
+            encoder = self._library.encoder()
+        except PhotofindError as exc:
+            self.modelFailed.emit(str(exc))
+            return
+        except Exception as exc:
+            log.exception("model load failed")
+            self.modelFailed.emit(f"cannot load model {self._library.model!r}: {_first_line(exc)}")
+            return
+        self._model_ok = True
+        self.modelReady.emit(encoder.device)
+
+    def _reload(self, model: str, device: str) -> None:
+        assert self._library is not None
+        self._end_index()
+        self._library.close()
+        self._library = Library(self._data_dir, model, device)
+        self._load_model()
+        self._index_wanted = True  # a new model needs its own vectors
+
+    def _change_folders(self, change: Callable[[Library], object]) -> None:
+        assert self._library is not None
+        # A run in progress may still hold files of a folder just removed or excluded.
+        self._end_index()
+        try:
+            change(self._library)
+        finally:
+            self._emit_state()
+            self._watch()
+            self._index_wanted = True
+
+    def _restart_index(self) -> None:
+        self._end_index()
+        self._index_wanted = True
+
+    def _start_index(self) -> None:
+        assert self._library is not None
+        self._index_wanted = False
+        self._cancel = threading.Event()
+        self._run = self._library.index(cancel=self._cancel, settle_seconds=SETTLE_SECONDS)
+
+    def _step(self) -> None:
+        assert self._run is not None
+        try:
+            progress = next(self._run)
+        except StopIteration:
+            self._run = None
+            return
+        except Exception as exc:
+            self._run = None
+            if not isinstance(exc, PhotofindError):
+                log.exception("indexing failed")
+            self.problem.emit(f"indexing stopped: {_first_line(exc)}")
+            self._emit_state()
+            return
+        if progress.phase == "done":
+            self._finished(progress)
+            return
+        now = time.monotonic()
+        if now - self._last_progress >= PROGRESS_INTERVAL_SECONDS:
+            self._last_progress = now
+            self.indexProgress.emit(progress)
+
+    def _finished(self, progress: IndexProgress) -> None:
+        if self._run is not None:
+            self._run.close()  # type: ignore[attr-defined]
+        self._run = None
+        self.indexFinished.emit(progress)
+        self._emit_state()
+        if progress.counts.deferred:
+            # Files still being written: look again once they had time to settle.
+            self._poke_at = time.monotonic() + SETTLE_SECONDS
+
+    def _end_index(self) -> None:
+        """Cancel the run in progress; the generator saves what is finished before it ends."""
+        if self._run is None:
+            return
+        self._cancel.set()
+        try:
+            for progress in self._run:
+                if progress.phase == "done":
+                    self._finished(progress)
+                    return
+        except Exception:
+            log.exception("indexing failed while stopping")
+        self._run = None
+
+    def _emit_state(self) -> None:
+        assert self._library is not None
+        store = self._library.store
+        counts = store.counts(store.find_model(self._library.model_name))
+        self.stateChanged.emit(
+            LibraryState(
+                folders=tuple(store.folders()),
+                excluded=tuple(store.excluded()),
+                photos=counts["photos"],
+                failed=counts["failed"],
+                pending=counts["pending"],
+            )
+        )
+
+    # -- watching the folders -------------------------------------------------
+
+    def _watch(self) -> None:
+        assert self._library is not None
+        self._unwatch()
+        folders = [f for f in self._library.store.folders() if os.path.isdir(f)]
+        if not folders:
+            return
+        watcher = FolderWatcher(folders, debounce=WATCH_DEBOUNCE_SECONDS)
+        try:
+            watcher.start()
+        except OSError as exc:  # e.g. the system's inotify watch limit
+            log.warning("cannot watch the library folders for changes: %s", exc)
+            return
+        self._watcher = watcher
+        self._watch_stop = threading.Event()
+        self._watch_thread = threading.Thread(
+            target=self._forward_changes,
+            args=(watcher, self._watch_stop),
+            name="photofind-watch",
+            daemon=True,
+        )
+        self._watch_thread.start()
+
+    def _forward_changes(self, watcher: FolderWatcher, stop: threading.Event) -> None:
+        while not stop.is_set():
+            if watcher.wait_for_change(timeout=0.5) and not stop.is_set():
+                self._commands.put(self._changed_on_disk)
+
+    def _changed_on_disk(self) -> None:
+        # A run in progress finishes first; the next one picks the changes up.
+        self._index_wanted = True
+
+    def _unwatch(self) -> None:
+        if self._watcher is None:
+            return
+        self._watch_stop.set()
+        self._watcher.stop()
+        if self._watch_thread is not None:
+            self._watch_thread.join(timeout=2)
+        self._watcher = None
+        self._watch_thread = None
+
+
+def _nothing() -> None:
+    pass
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return (lines[0] if lines else type(exc).__name__)[:200]
+
+
+@contextlib.contextmanager
+def _torch_threads_leaving_one_core() -> Iterator[None]:
+    """The model's math would otherwise take every core, and the GUI thread would stutter."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, min(before, (os.cpu_count() or 2) - 1)))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
