@@ -16,6 +16,7 @@ sys.path.insert(0, str(TESTS))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 
+from helpers import PER_CLASS  # noqa: E402
 from shapes import generate_folder  # noqa: E402
 
 
@@ -43,9 +44,10 @@ def model_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def shapes_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder of generated photos: 8 per (colour, shape) class, named like red_circle_003.jpg."""
+    """A folder of generated photos: PER_CLASS per (colour, shape) class, named like
+    red_circle_003.jpg."""
     folder = tmp_path_factory.mktemp("shapes")
-    generate_folder(folder, per_class=8, seed=1234)
+    generate_folder(folder, per_class=PER_CLASS, seed=1234)
     return folder
 
 

@@ -9,6 +9,9 @@ import os
 import subprocess
 import sys
 
+# The shared shapes folder (conftest's `shapes_dir`): this many photos of each class.
+PER_CLASS = 12
+
 
 def run_cli(*argv: str) -> tuple[int, str, str]:
     """Run the real CLI entry point in-process; returns (exit code, stdout, stderr)."""

@@ -14,12 +14,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import last_json, run_cli, run_cli_process
+from helpers import PER_CLASS, last_json, run_cli, run_cli_process
 from hostile import decompression_bomb_png, png_with_header
 from PIL import Image
 from shapes import CLASSES, caption, make_photo
 
 from photofind.core.library import Library
+
+TOTAL = PER_CLASS * len(CLASSES)
 
 
 def _kind(path: str) -> tuple[str, str]:
@@ -33,7 +35,13 @@ def indexed(tmp_path_factory: pytest.TempPathFactory, model_dir: Path, shapes_di
     data = tmp_path_factory.mktemp("data")
     code, out, _ = cli(data, model_dir, "index", str(shapes_dir), "--json")
     assert code == 0
-    assert last_json(out) == {"encoded": 96, "reused": 0, "removed": 0, "failed": 0, "unchanged": 0}
+    assert last_json(out) == {
+        "encoded": TOTAL,
+        "reused": 0,
+        "removed": 0,
+        "failed": 0,
+        "unchanged": 0,
+    }
     return data
 
 
@@ -45,14 +53,16 @@ def cli(data: Path, model: Path, *argv: str) -> tuple[int, str, str]:
 def test_text_search_ranks_the_described_photos_first(
     indexed: Path, model_dir: Path, colour: str, shape: str
 ) -> None:
-    code, out, _ = cli(indexed, model_dir, "search", caption(colour, shape), "--top", "8", "--json")
+    code, out, _ = cli(
+        indexed, model_dir, "search", caption(colour, shape), "--top", "10", "--json"
+    )
     assert code == 0
     hits = last_json(out)
-    assert isinstance(hits, list) and len(hits) == 8
+    assert isinstance(hits, list) and len(hits) == 10
     assert all(Path(h["path"]).is_absolute() and isinstance(h["score"], float) for h in hits)
     assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
     precision = sum(_kind(h["path"]) == (colour, shape) for h in hits) / len(hits)
-    assert precision >= 0.9, f"{caption(colour, shape)}: precision@8 {precision:.2f}"
+    assert precision >= 0.9, f"{caption(colour, shape)}: precision@10 {precision:.2f}"
 
 
 def test_similar_ranks_photos_of_the_same_kind_first(
@@ -151,7 +161,13 @@ def test_unchanged_folder_is_not_encoded_again_nor_is_the_model_loaded(
 ) -> None:
     code, out, _ = cli(indexed, model_dir, "index", str(shapes_dir), "--json")
     assert code == 0
-    assert last_json(out) == {"encoded": 0, "reused": 0, "removed": 0, "failed": 0, "unchanged": 96}
+    assert last_json(out) == {
+        "encoded": 0,
+        "reused": 0,
+        "removed": 0,
+        "failed": 0,
+        "unchanged": TOTAL,
+    }
     library = Library(indexed, str(model_dir))
     for _ in library.index():
         pass
@@ -177,8 +193,8 @@ def test_renamed_deleted_and_copied_photos_need_no_encoding(
     assert code == 0
     assert last_json(out) == {
         "encoded": 0,
-        "reused": 96,
-        "removed": 96,
+        "reused": TOTAL,
+        "removed": TOTAL,
         "failed": 0,
         "unchanged": 0,
     }

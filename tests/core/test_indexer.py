@@ -7,9 +7,12 @@ import threading
 from pathlib import Path
 
 import numpy as np
-from shapes import make_photo
+from helpers import PER_CLASS
+from shapes import CLASSES, make_photo
 
 from photofind.core.library import Library
+
+TOTAL = PER_CLASS * len(CLASSES)
 
 
 def test_progress_is_reported_and_counts_add_up(
@@ -19,11 +22,11 @@ def test_progress_is_reported_and_counts_add_up(
     library.add_folders([str(shapes_dir)])
     steps = list(library.index())
     indexing = [p for p in steps if p.phase == "indexing"]
-    assert indexing and all(p.total == 96 for p in indexing)
+    assert indexing and all(p.total == TOTAL for p in indexing)
     assert [p.done for p in indexing] == sorted(p.done for p in indexing)
     final = steps[-1]
     assert final.phase == "done" and not final.cancelled
-    assert final.done == 96 and final.counts.encoded == 96 and final.rate > 0
+    assert final.done == TOTAL and final.counts.encoded == TOTAL and final.rate > 0
     library.close()
 
 
@@ -38,11 +41,11 @@ def test_cancelled_run_keeps_its_work_and_the_next_run_finishes(
             cancel.set()
     assert progress.cancelled
     saved = library.status()["photos"]
-    assert 32 <= saved < 96
+    assert 32 <= saved < TOTAL
     final = list(library.index())[-1]
-    assert final.counts.encoded == 96 - saved  # nothing saved was encoded again
+    assert final.counts.encoded == TOTAL - saved  # nothing saved was encoded again
     assert final.counts.unchanged == saved
-    assert library.status()["photos"] == 96
+    assert library.status()["photos"] == TOTAL
     library.close()
 
 
@@ -94,8 +97,8 @@ def test_an_unplugged_folder_keeps_its_photos(
     drive.rename(tmp_path / "elsewhere")  # the drive is gone
     final = list(library.index())[-1]
     assert final.counts.removed == 0
-    assert library.status()["photos"] == 96
+    assert library.status()["photos"] == TOTAL
     (tmp_path / "elsewhere").rename(drive)  # and back
     final = list(library.index())[-1]
-    assert final.counts.encoded == 0 and final.counts.unchanged == 96
+    assert final.counts.encoded == 0 and final.counts.unchanged == TOTAL
     library.close()
