@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QListWidget,
+    QListWidgetItem,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from photofind.core.scanning import is_within
-from photofind.gui.style import bold, plain_label
+from photofind.gui.style import bold, home_relative, plain_label, plain_tooltip
 from photofind.gui.worker import LibraryState
 
 
@@ -58,7 +59,9 @@ class FoldersDialog(QDialog):
         self.problem = plain_label(wrap=True)
         self.problem.hide()
 
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close = QDialogButtonBox()
+        # A plain button: the standard Close would carry an icon the other buttons lack.
+        close.addButton(QPushButton("Close"), QDialogButtonBox.ButtonRole.RejectRole)
         close.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
@@ -98,11 +101,11 @@ class FoldersDialog(QDialog):
 
     def _remove_folder(self) -> None:
         for item in self.folder_list.selectedItems():
-            self.removeFolder.emit(item.text())
+            self.removeFolder.emit(_path(item))
 
     def _choose_excluded(self) -> None:
         selected = self.folder_list.selectedItems()
-        start = selected[0].text() if selected else self._folders[0]
+        start = _path(selected[0]) if selected else self._folders[0]
         folder = QFileDialog.getExistingDirectory(self, "Leave Out a Subfolder", start)
         if not folder:
             return
@@ -118,7 +121,7 @@ class FoldersDialog(QDialog):
 
     def _include_again(self) -> None:
         for item in self.excluded_list.selectedItems():
-            self.setExcluded.emit(item.text(), False)
+            self.setExcluded.emit(_path(item), False)
 
     def _show_problem(self, text: str) -> None:
         self.problem.setText(text)
@@ -138,9 +141,15 @@ def _list_with_buttons(items: QListWidget, *buttons: QPushButton) -> QHBoxLayout
 
 def _fill(items: QListWidget, paths: tuple[str, ...]) -> None:
     # QListWidget items are plain text already; a path is never read as markup.
-    selected = {item.text() for item in items.selectedItems()}
+    selected = {_path(item) for item in items.selectedItems()}
     items.clear()
     for path in paths:
-        items.addItem(path)
-        if path in selected:
-            items.item(items.count() - 1).setSelected(True)
+        item = QListWidgetItem(home_relative(path))
+        item.setData(Qt.ItemDataRole.UserRole, path)
+        item.setToolTip(plain_tooltip(path))
+        items.addItem(item)
+        item.setSelected(path in selected)
+
+
+def _path(item: QListWidgetItem) -> str:
+    return str(item.data(Qt.ItemDataRole.UserRole))

@@ -3,7 +3,7 @@ library (how many photos it holds)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressBar, QPushButton, QStatusBar
 
 from photofind.core.indexer import IndexProgress
@@ -19,6 +19,13 @@ class IndexStatus(QObject):
         super().__init__(status_bar)
         self._progress: IndexProgress | None = None
         self.label = plain_label()
+        # Room for a typical line, so the status bar does not jitter as the numbers change.
+        self.label.setMinimumWidth(
+            self.label.fontMetrics().horizontalAdvance(
+                "Indexing 00,000 of 00,000 · 00 photos/s · about 00 min left"
+            )
+        )
+        self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.bar = QProgressBar()
         self.bar.setFixedWidth(140)
         self.bar.setMaximumHeight(14)

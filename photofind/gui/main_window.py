@@ -162,17 +162,24 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.message)
         self.pages.addWidget(self.grid)
 
-        under = QHBoxLayout()
+        # The result count and the size slider only mean something above results.
+        self.results_bar = QWidget()
+        under = QHBoxLayout(self.results_bar)
+        under.setContentsMargins(0, 0, 0, 0)
         under.addWidget(self.heading, 1)
         under.addWidget(size_label)
         under.addWidget(self.size_slider)
+        self.results_bar.hide()
+        self.pages.currentChanged.connect(
+            lambda _i: self.results_bar.setVisible(self.pages.currentWidget() is self.grid)
+        )
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(12, 12, 12, 0)
         layout.setSpacing(8)
         layout.addWidget(self.search)
         layout.addWidget(self.banner)
-        layout.addLayout(under)
+        layout.addWidget(self.results_bar)
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
 
@@ -187,7 +194,7 @@ class MainWindow(QMainWindow):
         self._searching = QTimer(self)
         self._searching.setSingleShot(True)
         self._searching.setInterval(SEARCHING_NOTICE_MS)
-        self._searching.timeout.connect(lambda: self.heading.setText("Searching…"))
+        self._searching.timeout.connect(self._show_searching)
 
     def _action(
         self, text: str, slot: object, shortcuts: list[QKeySequence] | None = None
@@ -343,6 +350,12 @@ class MainWindow(QMainWindow):
         self.heading.setText(results_heading(len(hits), RESULT_LIMIT, photo))
         self.pages.setCurrentWidget(self.grid)
         self.grid.scrollToTop()
+
+    def _show_searching(self) -> None:
+        if self.pages.currentWidget() is self.grid:
+            self.heading.setText("Searching…")
+        else:
+            self.message.show_message("Searching…")
 
     def _search_failed(self, request: int, message: str) -> None:
         if request != self._latest_request:

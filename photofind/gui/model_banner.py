@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
 
 from photofind.gui.style import bold, plain_label, sentence
 
@@ -28,6 +37,12 @@ class ModelProblemBanner(QFrame):
         self.choose_button = QPushButton("Choose Model Folder…")
         self.retry_button = QPushButton("Retry")
 
+        icon = QLabel()
+        size = self.style().pixelMetric(QStyle.PixelMetric.PM_MessageBoxIconSize)
+        warning = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        icon.setPixmap(warning.pixmap(size, size))
+        icon.setAlignment(Qt.AlignmentFlag.AlignTop)
+
         text = QVBoxLayout()
         text.addWidget(self.title)
         text.addWidget(self.message)
@@ -38,6 +53,8 @@ class ModelProblemBanner(QFrame):
         buttons.addStretch(1)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 10)
+        layout.addWidget(icon)
+        layout.addSpacing(4)
         layout.addLayout(text, 1)
         layout.addSpacing(12)
         layout.addLayout(buttons)

@@ -21,7 +21,9 @@ from photofind.core.imaging import PhotoInfo
 from photofind.gui.background import Background
 from photofind.gui.photo_images import PREVIEW_MAX_SIDE, PreviewImage, load_scaled
 from photofind.gui.results_model import ResultsModel
-from photofind.gui.style import bold, plain_label
+from photofind.gui.style import bold, home_relative, plain_label
+
+MAX_UPSCALE = 3
 
 
 class PreviewDialog(QDialog):
@@ -64,7 +66,8 @@ class PreviewDialog(QDialog):
         buttons.addButton(self.similar_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.open_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.folder_button, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        # A plain button: the standard Close would carry an icon the other buttons lack.
+        buttons.addButton(QPushButton("Close"), QDialogButtonBox.ButtonRole.RejectRole)
         buttons.rejected.connect(self.reject)
         self.similar_button.clicked.connect(lambda: self.findSimilar.emit(self.path))
         self.open_button.clicked.connect(lambda: self.openRequested.emit(self.path))
@@ -88,7 +91,7 @@ class PreviewDialog(QDialog):
         hit = self._model.hit(row)
         self.setWindowTitle(f"{os.path.basename(hit.path)} – Preview")
         self.name.setText(os.path.basename(hit.path))
-        self.folder.setText(os.path.dirname(hit.path))
+        self.folder.setText(home_relative(os.path.dirname(hit.path)))
         self.score.setText(f"{hit.score:.3f}")
         self.taken.setText("…")
         self.dimensions.setText("…")
@@ -115,17 +118,17 @@ class PreviewDialog(QDialog):
         self.dimensions.setText(f"{result.info.width:,} × {result.info.height:,} pixels")
 
     def _fit(self) -> None:
+        """Scale the photo to the space there is: down to fit, and small photos up a little
+        (not so far that they turn to mush)."""
         if self._pixmap is None:
             return
         ratio = self.devicePixelRatioF()
         area = self.image.size() * ratio
-        scaled = self._pixmap
-        if self._pixmap.width() > area.width() or self._pixmap.height() > area.height():
-            scaled = self._pixmap.scaled(
-                QSize(area.width(), area.height()),
-                Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation,
-            )
+        limit = self._pixmap.size() * MAX_UPSCALE
+        target = QSize(min(area.width(), limit.width()), min(area.height(), limit.height()))
+        scaled = self._pixmap.scaled(
+            target, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+        )
         scaled.setDevicePixelRatio(ratio)
         self.image.setPixmap(scaled)
 

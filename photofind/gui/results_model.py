@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import os
 from collections.abc import Sequence
 
@@ -16,6 +15,7 @@ from PySide6.QtCore import (
 )
 
 from photofind.core.search import Hit
+from photofind.gui.style import plain_tooltip
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 SCORE_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -91,8 +91,4 @@ def paths_mime(paths: Sequence[str]) -> QMimeData:
 
 
 def tooltip(hit: Hit) -> str:
-    # Qt guesses whether tooltip text is rich text; escaping and marking it as such makes a
-    # file name like "<b>.jpg" show literally instead of being interpreted.
-    lines = [os.path.basename(hit.path), f"Match score {hit.score:.3f}", hit.path]
-    body = "<br>".join(html.escape(line) for line in lines)
-    return f"<p style='white-space:pre'>{body}</p>"
+    return plain_tooltip(os.path.basename(hit.path), f"Match score {hit.score:.3f}", hit.path)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import os
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QWidget
@@ -47,3 +50,18 @@ def sentence(message: str) -> str:
         return message
     message = message[0].upper() + message[1:]
     return message if message.endswith((".", "!", "?", "…")) else message + "."
+
+
+def home_relative(path: str) -> str:
+    """A path as people read it: inside the home folder as ~/…, elsewhere unchanged."""
+    home = os.path.expanduser("~")
+    if home not in ("", "/") and (path == home or path.startswith(home.rstrip(os.sep) + os.sep)):
+        return "~" + path[len(home.rstrip(os.sep)) :]
+    return path
+
+
+def plain_tooltip(*lines: str) -> str:
+    """Tooltip text shown literally: Qt guesses whether a tooltip is rich text, so a file
+    named "<b>.jpg" would otherwise be interpreted. Escaped and marked as rich text, it is not."""
+    body = "<br>".join(html.escape(line) for line in lines)
+    return f"<p style='white-space:pre'>{body}</p>"

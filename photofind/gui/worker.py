@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QThread, Signal
 
-from photofind.core.errors import PhotofindError, QueryError
+from photofind.core.errors import LibraryBusyError, PhotofindError, QueryError
 from photofind.core.indexer import IndexProgress
 from photofind.core.library import Library
 from photofind.core.watcher import FolderWatcher
@@ -25,10 +25,15 @@ from photofind.core.watcher import FolderWatcher
 # later pass, once it has stopped changing.
 SETTLE_SECONDS = 2.0
 WATCH_DEBOUNCE_SECONDS = 1.0
-RESULT_LIMIT = 1000
+# Past a few thousand, the ranking of a CLIP search says little; the grid copes with more.
+RESULT_LIMIT = 10_000
 # Progress signals are throttled: the status bar cannot show more, and a flood of queued
 # signals would itself load the GUI thread.
 PROGRESS_INTERVAL_SECONDS = 0.1
+# How soon indexing is tried again while another process holds the library's index lock.
+BUSY_RETRY_SECONDS = 30.0
+# How often the library's photo count is refreshed while indexing adds photos.
+STATE_INTERVAL_SECONDS = 2.0
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +87,7 @@ class LibraryWorker(QThread):
         self._run: Iterator[IndexProgress] | None = None
         self._cancel = threading.Event()
         self._last_progress = 0.0
+        self._last_state = 0.0
         self._poke_at: float | None = None
         self._watcher: FolderWatcher | None = None
         self._watch_stop = threading.Event()
@@ -270,9 +276,13 @@ class LibraryWorker(QThread):
             return
         except Exception as exc:
             self._run = None
-            if not isinstance(exc, PhotofindError):
+            if isinstance(exc, LibraryBusyError):
+                # Another process (e.g. `photofind watch`) is indexing: try again later.
+                self._poke_at = time.monotonic() + BUSY_RETRY_SECONDS
+            elif not isinstance(exc, PhotofindError):
                 log.exception("indexing failed")
             self.problem.emit(f"indexing stopped: {_first_line(exc)}")
+            self.indexFinished.emit(IndexProgress("done", 0, 0, 0.0, cancelled=True))
             self._emit_state()
             return
         if progress.phase == "done":
@@ -282,6 +292,8 @@ class LibraryWorker(QThread):
         if now - self._last_progress >= PROGRESS_INTERVAL_SECONDS:
             self._last_progress = now
             self.indexProgress.emit(progress)
+        if now - self._last_state >= STATE_INTERVAL_SECONDS:
+            self._emit_state()
 
     def _finished(self, progress: IndexProgress) -> None:
         if self._run is not None:
@@ -309,6 +321,7 @@ class LibraryWorker(QThread):
 
     def _emit_state(self) -> None:
         assert self._library is not None
+        self._last_state = time.monotonic()
         store = self._library.store
         counts = store.counts(store.find_model(self._library.model_name))
         self.stateChanged.emit(

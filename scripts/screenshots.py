@@ -1,0 +1,319 @@
+#!/usr/bin/env python3
+"""Take the documentation screenshots: the real window, on a virtual X display (Xvfb), with the
+tiny test model and a generated folder of coloured shapes.
+
+    python scripts/screenshots.py [--out docs/screenshots] [--model tests/fixture_model/tiny-clip]
+
+Needs Xvfb and Qt's X11 libraries (Debian/Ubuntu: apt-get install xvfb libxcb-cursor0
+libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
+libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libegl1 libgl1). With --display, an
+existing X display is used instead of starting Xvfb.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QPixmap
+
+    from photofind.core.indexer import IndexProgress
+    from photofind.gui.main_window import MainWindow
+
+ROOT = Path(__file__).resolve().parents[1]
+SCREEN = (1400, 1000)
+WINDOW = (1040, 720)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument(
+        "--model", type=Path, default=ROOT / "tests" / "fixture_model" / "tiny-clip"
+    )
+    parser.add_argument("--display", help="use this X display (e.g. :0) instead of Xvfb")
+    args = parser.parse_args()
+    if not (args.model / "config.json").is_file():
+        parser.error(
+            f"no model at {args.model}; train it with tests/fixture_model/train_tiny_clip.py"
+        )
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    with tempfile.TemporaryDirectory(prefix="photofind-shots-") as tmp:
+        scratch = Path(tmp)
+        # Nothing of the user's: no settings, no Hugging Face cache, no library.
+        os.environ.update(
+            HOME=str(scratch / "home"),
+            XDG_CONFIG_HOME=str(scratch / "home" / "config"),
+            XDG_DATA_HOME=str(scratch / "home" / "data"),
+            XDG_CACHE_HOME=str(scratch / "home" / "cache"),
+            HF_HOME=str(scratch / "home" / "hf"),
+            HF_HUB_OFFLINE="1",
+            QT_QPA_PLATFORM="xcb",
+        )
+        os.environ.pop("QT_SCALE_FACTOR", None)
+        with _display(args.display):
+            return Shots(scratch, args.model.resolve(), args.out).run()
+
+
+@contextlib.contextmanager
+def _display(existing: str | None) -> Iterator[None]:
+    if existing:
+        os.environ["DISPLAY"] = existing
+        yield
+        return
+    if shutil.which("Xvfb") is None:
+        sys.exit("screenshots: Xvfb is not installed (apt-get install xvfb), or pass --display")
+    number = next(n for n in range(99, 200) if not Path(f"/tmp/.X11-unix/X{n}").exists())
+    server = subprocess.Popen(
+        ["Xvfb", f":{number}", "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while not Path(f"/tmp/.X11-unix/X{number}").exists():
+            if server.poll() is not None or time.monotonic() > deadline:
+                sys.exit("screenshots: Xvfb did not start")
+            time.sleep(0.1)
+        os.environ["DISPLAY"] = f":{number}"
+        yield
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+class Shots:
+    def __init__(self, scratch: Path, model: Path, out: Path) -> None:
+        self.scratch = scratch
+        self.model = model
+        self.out = out
+
+    def run(self) -> int:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from PySide6.QtWidgets import QApplication
+        from shapes import generate_folder
+
+        app = QApplication([sys.argv[0]])
+        app.setStyle("Fusion")
+        app.setApplicationName("Photofind")
+
+        photos = self.scratch / "home" / "Pictures" / "Shapes"
+        generate_folder(photos, per_class=8, seed=1234)
+        # Enough photos that indexing is still under way when that window is captured; made
+        # now, so they are not deferred as files still being copied.
+        generate_folder(photos.parent / "Holiday", per_class=150, seed=99)
+        indexed = self._indexed_library(photos)
+
+        try:
+            self.first_run()
+            self.results(indexed)
+            self.indexing(photos.parent)
+            self.model_error()
+        finally:
+            # Closing stops each window's library thread, also when a shot failed.
+            for widget in app.topLevelWidgets():
+                widget.close()
+        app.quit()
+        print(f"screenshots: saved to {self.out}")
+        return 0
+
+    # -- the shots ------------------------------------------------------------
+
+    def first_run(self) -> None:
+        window = self._window(self.scratch / "fresh")
+        _wait_until(lambda: window.message.button.isVisible(), "the first-run page")
+        self._wait_for_model(window)
+        self._save(window.grab(), "01-first-run.png")
+        window.close()
+
+    def results(self, data_dir: Path) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtGui import QContextMenuEvent
+        from PySide6.QtTest import QTest
+        from PySide6.QtWidgets import QApplication
+
+        window = self._window(data_dir)
+        self._wait_for_model(window)
+        QTest.keyClicks(window.search, "red circle")
+        QTest.keyClick(window.search, Qt.Key.Key_Return)
+        _wait_until(lambda: window.results.rowCount() > 0, "results")
+        self._wait_for_thumbnails(window)
+        self._save(window.grab(), "02-results.png")
+
+        # A popup menu is a window of its own: only a grab of the screen shows it in place.
+        index = window.results.index(6)
+        pos = window.grid.visualRect(index).center()
+        viewport = window.grid.viewport()
+        QApplication.sendEvent(
+            viewport,
+            QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, viewport.mapToGlobal(pos)),
+        )
+        menu = window.context_menu
+        assert menu is not None
+        _wait_until(menu.isVisible, "the context menu")
+        menu.setActiveAction(menu.actions()[0])
+        _settle(400)
+        self._save(_grab_screen_area(window), "03-context-menu.png")
+        menu.close()
+
+        window.grid.setCurrentIndex(window.results.index(0))
+        window.grid.activated.emit(window.results.index(0))
+        preview = window.preview
+        assert preview is not None
+        preview.resize(760, 640)
+        _wait_until(lambda: preview.dimensions.text().endswith("pixels"), "the preview")
+        _settle(300)
+        self._save(preview.grab(), "04-preview.png")
+        preview.close()
+
+        window.folders_action.trigger()
+        dialog = window.folders_dialog
+        assert dialog is not None
+        _wait_until(lambda: dialog.folder_list.count() > 0, "the folders dialog")
+        dialog.folder_list.item(0).setSelected(True)
+        _settle(200)
+        self._save(dialog.grab(), "05-folders.png")
+        dialog.close()
+        window.close()
+
+    def indexing(self, pictures: Path) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+
+        window = self._window(self.scratch / "indexing")
+        self._wait_for_model(window)
+        captured: list[bool] = []
+
+        def capture(progress: IndexProgress) -> None:
+            # Once the first results are in while indexing goes on, hold the worker still
+            # (behind the window's back, so the status bar keeps its running numbers) while
+            # their thumbnails load.
+            shown = window.results.rowCount()
+            if captured or not shown or not progress.done or progress.done > progress.total * 0.9:
+                return
+            captured.append(True)
+            window.worker.set_paused(True)
+
+        window.worker.indexProgress.connect(capture)
+        window.add_folder(str(pictures))
+        QTest.keyClicks(window.search, "blue triangle")
+        QTest.keyClick(window.search, Qt.Key.Key_Return)
+        _wait_until(lambda: bool(captured), "indexing progress", timeout=120)
+        self._wait_for_thumbnails(window)
+        self._save(window.grab(), "06-indexing.png")
+        window.worker.set_paused(False)
+        window.close()
+
+    def model_error(self) -> None:
+        from photofind.core.encoder import DEFAULT_MODEL
+
+        # What a first run without internet looks like: the default model is not downloaded.
+        window = self._window(self.scratch / "offline", model=DEFAULT_MODEL)
+        _wait_until(window.banner.isVisible, "the model error", timeout=120)
+        _settle(300)
+        self._save(window.grab(), "07-model-error.png")
+        window.close()
+
+    # -- helpers --------------------------------------------------------------
+
+    def _indexed_library(self, photos: Path) -> Path:
+        from photofind.core.library import Library
+
+        data_dir = self.scratch / "indexed"
+        library = Library(data_dir, str(self.model), "cpu")
+        try:
+            library.add_folders([str(photos)])
+            for _ in library.index():
+                pass
+        finally:
+            library.close()
+        return data_dir
+
+    def _window(self, data_dir: Path, model: str | None = None) -> MainWindow:
+        from PySide6.QtGui import QCursor
+
+        from photofind.gui.main_window import MainWindow
+        from photofind.gui.settings import AppSettings, Preferences
+
+        prefs = Preferences(model=model or str(self.model), device="cpu")
+        window = MainWindow(data_dir, AppSettings(data_dir), prefs)
+        window.resize(*WINDOW)
+        window.move(40, 40)
+        # The pointer rests off the window, so no photo shows a hover highlight.
+        QCursor.setPos(SCREEN[0] - 10, SCREEN[1] - 10)
+        window.show()
+        window.activateWindow()
+        _settle(300)
+        return window
+
+    def _wait_for_model(self, window: MainWindow) -> None:
+        from photofind.gui.main_window import READY_PLACEHOLDER
+
+        search = window.search
+        _wait_until(lambda: search.placeholderText() == READY_PLACEHOLDER, "the model", 120)
+
+    def _wait_for_thumbnails(self, window: MainWindow) -> None:
+        grid, results, loader = window.grid, window.results, window.thumbnails
+        ratio = grid.devicePixelRatioF()
+
+        def visible_loaded() -> bool:
+            rows = [
+                r
+                for r in range(results.rowCount())
+                if grid.viewport().rect().intersects(grid.visualRect(results.index(r)))
+            ]
+            side = round(grid.thumbnail_size * ratio)
+            return bool(rows) and all(
+                loader.pixmap(results.hit(r).path, side) is not None for r in rows
+            )
+
+        _wait_until(visible_loaded, "thumbnails")
+        _settle(300)
+
+    def _save(self, pixmap: QPixmap, name: str) -> None:
+        path = self.out / name
+        if not pixmap.save(str(path)):
+            sys.exit(f"screenshots: could not write {path}")
+        print(f"  {name}")
+
+
+def _grab_screen_area(window: MainWindow) -> QPixmap:
+    geometry = window.frameGeometry()
+    return window.screen().grabWindow(
+        0, geometry.x(), geometry.y(), geometry.width(), geometry.height()
+    )
+
+
+def _settle(ms: int) -> None:
+    from PySide6.QtCore import QCoreApplication
+
+    deadline = time.monotonic() + ms / 1000
+    while time.monotonic() < deadline:
+        QCoreApplication.processEvents()
+        time.sleep(0.01)
+
+
+def _wait_until(condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
+    from PySide6.QtCore import QCoreApplication
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            sys.exit(f"screenshots: timed out waiting for {what}")
+        QCoreApplication.processEvents()
+        time.sleep(0.01)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""Fixtures for driving the real main window with the tiny CLIP fixture model."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+from window_helpers import OpenWindow
+
+from photofind.gui.main_window import MainWindow
+from photofind.gui.settings import AppSettings, Preferences
+
+
+@pytest.fixture(scope="session")
+def indexed_template(
+    tmp_path_factory: pytest.TempPathFactory, model_dir: Path, shapes_dir: Path
+) -> Path:
+    """A data dir whose library holds shapes_dir, indexed with the fixture model (once)."""
+    from photofind.core.library import Library
+
+    data_dir = tmp_path_factory.mktemp("indexed-data")
+    library = Library(data_dir, str(model_dir), "cpu")
+    try:
+        library.add_folders([str(shapes_dir)])
+        for _ in library.index():
+            pass
+    finally:
+        library.close()
+    return data_dir
+
+
+@pytest.fixture
+def indexed_data_dir(indexed_template: Path, tmp_path: Path) -> Path:
+    """A private copy of the indexed library, so a test may change it."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(indexed_template, data_dir)
+    return data_dir
+
+
+@pytest.fixture
+def open_window(qtbot: QtBot, model_dir: Path, tmp_path: Path) -> Iterator[OpenWindow]:
+    """Opens the main window as run_app does; every window opened is closed afterwards."""
+    windows: list[MainWindow] = []
+
+    def open_(
+        data_dir: Path | None = None,
+        model: str | None = None,
+        index_on_start: bool = True,
+        thumbnail_size: int | None = None,
+    ) -> MainWindow:
+        data_dir = data_dir or tmp_path / "data"
+        settings = AppSettings(data_dir)
+        saved = settings.load()
+        prefs = Preferences(
+            model=model if model is not None else str(model_dir),
+            device="cpu",
+            thumbnail_size=thumbnail_size or saved.thumbnail_size,
+            index_on_start=index_on_start,
+        )
+        window = MainWindow(data_dir, settings, prefs)
+        windows.append(window)
+        window.show()
+        qtbot.waitExposed(window)
+        window.activateWindow()
+        return window
+
+    yield open_
+    for window in windows:
+        window.close()
+        assert window.worker.isFinished(), "the library worker did not stop"

@@ -1,0 +1,54 @@
+"""The grid with a large result set: laid out, scrollable, and loading only what is seen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from photofind.core.search import Hit
+from photofind.core.thumbnails import ThumbnailCache
+from photofind.gui.background import Background
+from photofind.gui.results_grid import ResultsGrid
+from photofind.gui.results_model import ResultsModel
+from photofind.gui.thumbnail_loader import ThumbnailLoader
+
+
+def test_ten_thousand_results_request_thumbnails_only_for_visible_cells(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    background = Background(threads=2)
+    loader = ThumbnailLoader(ThumbnailCache(tmp_path / "data"), background)
+    requested: set[str] = set()
+    original = ThumbnailLoader._request
+
+    def spy(self: ThumbnailLoader, key: tuple[str, int]) -> None:
+        requested.add(key[0])
+        original(self, key)
+
+    monkeypatch.setattr(ThumbnailLoader, "_request", spy)
+    model = ResultsModel()
+    grid = ResultsGrid(model, loader, side=128)
+    qtbot.addWidget(grid)
+    grid.resize(900, 600)
+    grid.show()
+    qtbot.waitExposed(grid)
+    try:
+        # Paths that do not exist: each cell shows a "cannot show" placeholder, cheaply.
+        model.set_hits(
+            [Hit(i, str(tmp_path / f"IMG_{i:05d}.jpg"), 1 - i / 1e4) for i in range(10_000)]
+        )
+        last = model.index(9_999)
+        qtbot.waitUntil(lambda: grid.visualRect(last).isValid())
+        bar = grid.verticalScrollBar()
+        assert bar.maximum() > 100 * grid.gridSize().height()
+        for value in (bar.maximum() // 2, bar.maximum()):
+            bar.setValue(value)
+            qtbot.wait(50)
+        qtbot.waitUntil(lambda: model.hit(9_999).path in requested)
+        assert model.hit(5_000).path in requested or model.hit(5_010).path in requested
+        # Three screens' worth, not ten thousand.
+        assert len(requested) < 150
+    finally:
+        background.shutdown()

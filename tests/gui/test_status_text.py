@@ -1,0 +1,44 @@
+"""The words the status bar and the results heading use."""
+
+from __future__ import annotations
+
+from photofind.core.indexer import IndexProgress
+from photofind.gui.status_text import index_status, library_summary, results_heading, time_left
+
+
+def test_indexing_status_reads_like_the_issue_asks() -> None:
+    progress = IndexProgress("indexing", 1234, 5000, 12.0)
+    assert index_status(progress) == "Indexing 1,234 of 5,000 · 12 photos/s · about 5 min left"
+    assert index_status(progress, paused=True) == "Paused · 1,234 of 5,000 indexed"
+
+
+def test_indexing_status_before_the_rate_is_known() -> None:
+    assert index_status(IndexProgress("indexing", 0, 80, 0.0)) == "Indexing 0 of 80"
+    assert index_status(IndexProgress("indexing", 3, 80, 2.5)).startswith(
+        "Indexing 3 of 80 · 2.5 photos/s · "
+    )
+    assert index_status(IndexProgress("scanning", 1500, 0, 0.0)) == (
+        "Looking for photos… 1,500 files so far"
+    )
+
+
+def test_time_left() -> None:
+    assert time_left(20) == "less than a minute left"
+    assert time_left(299) == "about 5 min left"
+    assert time_left(3 * 3600) == "about 3 h left"
+    assert time_left(2 * 3600 + 10 * 60) == "about 2 h 10 min left"
+
+
+def test_library_summary() -> None:
+    assert library_summary(0, 0, folders=0) == "No folders yet"
+    assert library_summary(1, 0, folders=1) == "1 photo"
+    assert library_summary(12_345, 2, folders=3) == "12,345 photos · 2 unreadable"
+
+
+def test_results_heading() -> None:
+    assert results_heading(96, 1000) == "96 photos, best match first"
+    assert results_heading(1, 1000) == "1 photo, best match first"
+    assert results_heading(1000, 1000) == "The 1,000 best matches"
+    assert results_heading(95, 1000, "/p/red_circle_001.jpg") == (
+        "95 photos like red_circle_001.jpg, most alike first"
+    )
