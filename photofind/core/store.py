@@ -263,11 +263,14 @@ class Store:
         return int(row[0]) if row else None
 
     def paths(self, ids: Sequence[int]) -> dict[int, str]:
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        rows = self.conn.execute(f"SELECT id, path FROM photos WHERE id IN ({marks})", list(ids))
-        return {pid: from_db(path) for pid, path in rows}
+        found: dict[int, str] = {}
+        # Chunked: older SQLite builds allow only 999 parameters in one statement.
+        for start in range(0, len(ids), 900):
+            chunk = [int(i) for i in ids[start : start + 900]]  # numpy ints bind as BLOBs
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(f"SELECT id, path FROM photos WHERE id IN ({marks})", chunk)
+            found.update((pid, from_db(path)) for pid, path in rows)
+        return found
 
     def failures(self) -> list[tuple[str, str]]:
         rows = self.conn.execute(
@@ -375,18 +378,46 @@ class Store:
             " ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
         )
 
-    def vectors(self, model_id: int) -> tuple[np.ndarray, np.ndarray]:
-        """(photo ids, unit vectors as an (N, dim) float32 matrix) for the model's good photos."""
-        rows = self.conn.execute(
-            "SELECT v.photo_id, v.vector FROM vectors v JOIN photos p ON p.id = v.photo_id"
-            " WHERE v.model_id = ? AND p.status = 'ok' ORDER BY v.photo_id",
-            (model_id,),
-        ).fetchall()
-        if not rows:
-            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
-        return ids, matrix.reshape(len(rows), -1)
+    def vectors(
+        self, model_id: int, dtype: type[np.floating] = np.float32
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(photo ids, unit vectors as an (N, dim) matrix of `dtype`) for the model's good
+        photos. Read in chunks into one preallocated matrix, so a large library never holds
+        a second full copy in float32 while loading."""
+        query = (
+            " FROM vectors v JOIN photos p ON p.id = v.photo_id"
+            " WHERE v.model_id = ? AND p.status = 'ok'"
+        )
+        count = self.conn.execute("SELECT COUNT(*)" + query, (model_id,)).fetchone()[0]
+        dim = self.conn.execute("SELECT dim FROM models WHERE id = ?", (model_id,)).fetchone()
+        ids = np.zeros(count, dtype=np.int64)
+        matrix = np.zeros((count, dim[0] if dim else 0), dtype=dtype)
+        cursor = self.conn.execute(
+            "SELECT v.photo_id, v.vector" + query + " ORDER BY v.photo_id", (model_id,)
+        )
+        filled = 0
+        while filled < count and (rows := cursor.fetchmany(8192)):
+            rows = rows[: count - filled]  # a writer may have added rows since the count
+            end = filled + len(rows)
+            ids[filled:end] = [r[0] for r in rows]
+            chunk = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
+            matrix[filled:end] = chunk.reshape(len(rows), -1)
+            filled = end
+        return ids[:filled], matrix[:filled]
+
+    def vectors_of(self, photo_ids: Sequence[int], model_id: int) -> dict[int, np.ndarray]:
+        """Stored float32 vectors of some photos, by photo id."""
+        found: dict[int, np.ndarray] = {}
+        for start in range(0, len(photo_ids), 900):
+            chunk = [int(i) for i in photo_ids[start : start + 900]]
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                "SELECT photo_id, vector FROM vectors"
+                f" WHERE model_id = ? AND photo_id IN ({marks})",
+                [model_id, *chunk],
+            )
+            found.update((pid, np.frombuffer(blob, dtype=np.float32)) for pid, blob in rows)
+        return found
 
     def vector(self, photo_id: int, model_id: int) -> np.ndarray | None:
         row = self.conn.execute(

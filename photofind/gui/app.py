@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 from photofind.core.encoder import DEFAULT_MODEL
 from photofind.core.library import default_data_dir
+from photofind.gui.desktop import release_clipboard
 from photofind.gui.main_window import MainWindow
 from photofind.gui.settings import AppSettings, Preferences
 
@@ -56,6 +57,7 @@ def run_app(data_dir: Path | None, model: str = DEFAULT_MODEL, device: str = "au
         code = app.exec()
     finally:
         poll.stop()
+        release_clipboard()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     if not window.worker.isFinished():

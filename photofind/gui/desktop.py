@@ -8,8 +8,8 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
-from PySide6.QtCore import QObject, QUrl
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtCore import QMimeData, QObject, QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QImage
 
 from photofind.gui.results_model import paths_mime
 
@@ -25,9 +25,33 @@ def open_files(paths: Sequence[str]) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(path))
 
 
+# Marks clipboard data that photofind put there (see release_clipboard).
+OWN_CLIPBOARD_FORMAT = "application/x-photofind"
+
+
 def copy_paths(paths: Sequence[str]) -> None:
     """To the clipboard as files (paste into a file manager) and as text (paste anywhere)."""
-    QGuiApplication.clipboard().setMimeData(paths_mime(paths))
+    mime = paths_mime(paths)
+    mime.setData(OWN_CLIPBOARD_FORMAT, b"1")
+    QGuiApplication.clipboard().setMimeData(mime)
+
+
+def copy_image(image: QImage) -> None:
+    mime = QMimeData()
+    mime.setImageData(image)
+    mime.setData(OWN_CLIPBOARD_FORMAT, b"1")
+    QGuiApplication.clipboard().setMimeData(mime)
+
+
+def release_clipboard() -> None:
+    """Take back what photofind put on the clipboard, before the application object goes.
+
+    Qt 6.11 (PySide6) crashes at exit when the clipboard still holds mime data the process
+    set; data other programs own is left alone."""
+    clipboard = QGuiApplication.clipboard()
+    mime = clipboard.mimeData()
+    if mime is not None and mime.hasFormat(OWN_CLIPBOARD_FORMAT):
+        clipboard.clear()
 
 
 def show_in_folder(path: str, parent: QObject) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QListView, QMenu, QMessageBox, QStatusBar
 
 from photofind.gui import desktop
@@ -156,7 +156,7 @@ class PhotoActions(QObject):
 
         def copied(result: object) -> None:
             if isinstance(result, PreviewImage):
-                QGuiApplication.clipboard().setImage(result.image)
+                desktop.copy_image(result.image)
                 self._status.showMessage("Image copied", 3000)
             else:
                 self._status.showMessage(f"Cannot copy the image: {result}", 8000)

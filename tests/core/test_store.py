@@ -134,3 +134,14 @@ def test_a_version_1_database_is_migrated_in_place(tmp_path: Path) -> None:
     assert store.excluded() == ["/photos/private"]
     store.set_excluded("/photos/private", False)
     assert store.excluded() == []
+
+
+def test_paths_for_many_ids_at_once(store: Store) -> None:
+    model = store.model_id("m", 8)
+    info = PhotoInfo(4, 3, None)
+    store.write(
+        [Encoded(f"/p/{i}.jpg", 1, 1.0, f"h{i}", info, _unit(i)) for i in range(1500)], model
+    )
+    ids, _ = store.vectors(model)
+    paths = store.paths(list(ids))
+    assert len(paths) == 1500 and paths[int(ids[0])] == "/p/0.jpg"

@@ -71,3 +71,12 @@ def open_window(qtbot: QtBot, model_dir: Path, tmp_path: Path) -> Iterator[OpenW
     for window in windows:
         window.close()
         assert window.worker.isFinished(), "the library worker did not stop"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _release_clipboard_at_exit() -> Iterator[None]:
+    # As run_app does: Qt 6.11 crashes at exit if the clipboard still holds our mime data.
+    yield
+    from photofind.gui.desktop import release_clipboard
+
+    release_clipboard()
