@@ -17,7 +17,7 @@ SHAPES: tuple[str, ...] = ("circle", "square", "triangle")
 COLOURS: tuple[str, ...] = ("red", "green", "blue", "yellow")
 CLASSES: list[tuple[str, str]] = [(colour, shape) for colour in COLOURS for shape in SHAPES]
 
-# The first template is the canonical query; the others were also used as training captions.
+# Captions the fixture model was trained on; the first is the canonical query.
 TEMPLATES: tuple[str, ...] = (
     "a photo of a {colour} {shape}",
     "a {colour} {shape}",
@@ -35,6 +35,8 @@ _HSV: dict[str, tuple[float, float, float, float]] = {
 }
 
 _MIN_SIDE, _MAX_SIDE = 96, 320
+# Amplitude of the grain on the shape itself: a little sensor noise, never enough to shift its hue.
+_FILL_GRAIN = 0.07
 
 
 def caption(colour: str, shape: str, template: str = TEMPLATES[0]) -> str:
@@ -137,7 +139,8 @@ def make_photo(
     # Uniform rather than Gaussian grain: it looks the same and is several times cheaper to draw,
     # which matters when training generates thousands of photos.
     noise = rng.random((height, width, 3), dtype=np.float32) - 0.5
-    pixels = background + mask * (fill - background) + noise * (grain + mask * (0.07 - grain))
+    amplitude = grain + mask * (_FILL_GRAIN - grain)
+    pixels = background + mask * (fill - background) + noise * amplitude
     return Image.fromarray((np.clip(pixels, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8))
 
 

@@ -55,7 +55,7 @@ EVAL_SEED_MEMORY = 9_001
 EVAL_SEED_JPEG = 9_002
 EVAL_PER_CLASS = 20
 # Held-out errors came from too few distinct training photos, not from too few steps.
-POOL_PER_CLASS = 800
+POOL_PER_CLASS = 1500
 
 MIN_PRECISION_AT_20 = 0.95
 MIN_NEIGHBOUR_AGREEMENT = 0.9
