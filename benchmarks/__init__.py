@@ -1,0 +1,1 @@
+"""Benchmark harness for issue #4: indexing rate against the pipeline bound, search, start-up."""
