@@ -146,6 +146,27 @@ def index_once(
     return wall, clock, busy, meter.others_cores()
 
 
+def phased_once(folder: Path, encoder: Any, batch: int, workers: int) -> float:
+    """Wall seconds to read, hash, decode and encode every photo in `folder`, one batch at a
+    time: the whole pool decodes a batch, then torch encodes it, never both at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from photofind.core import indexer
+    from photofind.core.scanning import scan_folders
+
+    stats = list(scan_folders([str(folder)]))
+
+    def prepare(stat: Any) -> Any:
+        return indexer._decode(indexer._read_and_hash(stat), encoder)
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        for i in range(0, len(stats), batch):
+            decoded = list(pool.map(prepare, stats[i : i + batch]))
+            encoder.encode_pixels(np.stack([d.pixels for d in decoded]))
+    return time.perf_counter() - start
+
+
 def profile_index(photos: int) -> None:
     import torch
 
@@ -188,6 +209,23 @@ def profile_index(photos: int) -> None:
             f"| {others:.2f} |"
         )
     torch.set_num_threads(default_threads)
+
+    say()
+    say("## phased pipeline: decode a batch on every core, then encode it on every core")
+    say()
+    say("No overlap, so torch's threads never share a core with a decode thread; this is the")
+    say("schedule B's formula describes. Same stages as the indexer, minus the store writes")
+    say("(0.01 s per run above).")
+    say()
+    for batch in (32, 16):
+        if QUIET_WAIT:
+            machine.wait_for_quiet(QUIET_WAIT)
+        meter = machine.CpuMeter()
+        wall = phased_once(folder, encoder, batch, cores)
+        say(
+            f"- batch {batch}, {cores} decode threads, torch {default_threads} threads: "
+            f"{photos / wall:.2f} photos/s (others' cores {meter.others_cores():.2f})"
+        )
 
     say()
     say("## encoder alone vs torch threads (photos/s, batch 32, ready tensors)")
@@ -359,15 +397,72 @@ def profile_search(sizes: list[int], queries: int) -> None:
     name = model_key(str(model_dir))
     default_threads = torch.get_num_threads()
 
-    say("## text tower: tokenizer + get_text_features for one query (ms, median of 30)")
+    say("## text tower: one query, tokenizer + get_text_features (ms, median of 30)")
     texts = [f"a photo of a dog number {i} on a sunny beach" for i in range(40)]
+    length = len(encoder.tokenizer(texts[0])["input_ids"])
+
+    def tower(text: str, padding: str | bool, max_length: int | None = None) -> object:
+        tokens = encoder.tokenizer(
+            [text], padding=padding, max_length=max_length, truncation=True, return_tensors="pt"
+        )
+        with torch.inference_mode():
+            return encoder.model.get_text_features(**tokens)
+
     for threads in sorted({1, default_threads}, reverse=True):
         torch.set_num_threads(threads)
         ms = median_ms(cycling(lambda t: encoder.encode_texts([t]), texts), 30)
-        say(f"- torch {threads} thread(s): {ms:.1f}")
+        say(f"- `Encoder.encode_texts`, torch {threads} thread(s): {ms:.1f}")
+        ms = median_ms(cycling(lambda t: tower(t, True), texts), 30)
+        say(f"- padded to the query's own length ({length} tokens), {threads} thread(s): {ms:.1f}")
+        for bucket in (16, 32, 77):
+            ms = median_ms(cycling(lambda t, b=bucket: tower(t, "max_length", b), texts), 30)
+            say(f"- padded to {bucket} tokens, {threads} thread(s): {ms:.1f}")
     torch.set_num_threads(default_threads)
     tok_ms = median_ms(lambda: encoder.tokenizer([texts[0]], padding=True, return_tensors="pt"), 30)
     say(f"- of which tokenizer: {tok_ms:.2f}")
+
+    say()
+    say("## first call at each new query length (dynamic padding): per-shape warm-up cost")
+    words = [
+        "a",
+        "photo",
+        "of",
+        "a",
+        "small",
+        "brown",
+        "dog",
+        "running",
+        "on",
+        "a",
+        "sunny",
+        "beach",
+        "near",
+        "the",
+        "blue",
+        "sea",
+        "with",
+        "waves",
+        "and",
+        "two",
+        "children",
+        "playing",
+        "football",
+        "in",
+        "the",
+        "sand",
+        "at",
+        "sunset",
+    ]
+    for n_words in (3, 5, 8, 11, 14, 18, 22, 27):
+        text = " ".join(words[:n_words])
+        start = time.perf_counter()
+        tower(text, True)
+        first = time.perf_counter() - start
+        start = time.perf_counter()
+        tower(text, True)
+        again = time.perf_counter() - start
+        n_tokens = len(encoder.tokenizer(text)["input_ids"])
+        say(f"- {n_tokens} tokens: first {first * 1e3:.1f} ms, repeat {again * 1e3:.1f} ms")
 
     for n in sizes:
         data_dir = ensure_library(n, name)
@@ -452,7 +547,7 @@ def matrices(mat: np.ndarray) -> dict[str, tuple[Any, Callable[[Any, np.ndarray]
         return out * scales[:, 0]
 
     return {
-        "numpy float32 (today)": (mat, lambda m, q: m @ q.astype(np.float32)),
+        "numpy float32": (mat, lambda m, q: m @ q.astype(np.float32)),
         "torch float32 mv": (
             torch.from_numpy(np.array(mat)),
             lambda m, q: torch.mv(m, torch.from_numpy(q.astype(np.float32))).numpy(),
