@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 
@@ -201,3 +202,15 @@ def measure_window(data_dir: Path, model: Path, work: Path) -> tuple[float, floa
         why = (result or {}).get("error") or (tail[-1] if tail else "no output")
         raise RuntimeError(f"the app did not show a window ({why})")
     return result["shown"] - launched, result["painted"] - launched
+
+
+def measure_stalls(photos: int) -> dict[str, Any]:
+    """Run benchmarks/gui_stall.py in a child (it needs its own QApplication)."""
+    cmd = [sys.executable, "-m", "benchmarks.gui_stall", "--json", "--photos", str(photos)]
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, env=child_env(), cwd=HERE.parent, timeout=900
+    )
+    if proc.returncode != 0:
+        tail = proc.stderr.strip().splitlines()
+        raise RuntimeError(tail[-1] if tail else f"exit status {proc.returncode}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])

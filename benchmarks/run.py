@@ -41,6 +41,7 @@ SIMILAR_MS = {100_000: 20.0}
 BYTES_PER_PHOTO = 1100.0
 RECALL = 0.99
 WINDOW_S = 1.5
+STALL_MS = 100.0
 # Other processes' busy cores below which a measurement counts as undisturbed.
 QUIET_CORES = 0.15
 
@@ -429,6 +430,38 @@ class Bench:
             status_cap(p50, WINDOW_S),
         )
 
+    def responsiveness(self) -> None:
+        from benchmarks import commands
+
+        add = self.report.add
+        target = f"no gap > {STALL_MS:g} ms"
+        why = "--no-gui" if not self.cfg.gui_runs else commands.gui_available()
+        if why:
+            add("Responsiveness", "GUI-thread stalls", f"not measured: {why}", target)
+            return
+        log("GUI-thread stalls while loading, indexing and searching (benchmarks/gui_stall.py)")
+        photos = min(self.cfg.photos, 96)
+        try:
+            result = self.measured("gui stalls", lambda: commands.measure_stalls(photos))
+        except RuntimeError as exc:
+            add("Responsiveness", "GUI-thread stalls", f"not measured: {exc}", target)
+            return
+        for p in result["phases"]:
+            startup = p["phase"].startswith("start-up")
+            add(
+                "Responsiveness",
+                f"Longest GUI-thread gap: {p['phase']}",
+                f"{p['longest_ms']:.0f} ms (p99 {p['p99_ms']:.0f}; {p['over_100']} over "
+                f"{STALL_MS:g} ms in {p['seconds']:.0f} s)",
+                "reported" if startup else target,
+                "" if startup else status_cap(p["longest_ms"], STALL_MS),
+            )
+        self.report.detail(
+            "Responsiveness",
+            f"{result['photos']} photos in two folders, {result['searches']} searches idle and "
+            f"{result['searches_while_indexing']} while the second folder was indexed",
+        )
+
     def search(self) -> None:
         from benchmarks.search_bench import measure_search
 
@@ -507,6 +540,7 @@ def main(argv: list[str] | None = None) -> int:
         bench.bound()
         bench.indexing()
         bench.startup()
+        bench.responsiveness()
         bench.search()
     finally:
         shutil.rmtree(bench.work, ignore_errors=True)
@@ -575,6 +609,12 @@ METHOD = """\
 - **Window visible** — launch `python benchmarks/_gui_probe.py --data-dir D --model M`,
   which runs `python -m photofind` with `QApplication.exec` wrapped to note the first paint
   of the main window (offscreen Qt platform, fresh data dir), timed from just before launch.
+- **GUI-thread stalls** — `benchmarks/gui_stall.py` runs the real window with the real
+  worker and a 10 ms heartbeat `QTimer` on the GUI thread; a gap between two beats is time
+  the window could not answer the user. It loads the model, indexes half of the photos
+  while the grid is shown and scrolled, types queries key by key and runs Find Similar, then
+  does the same while the other half is indexed. Start-up (importing torch and transformers
+  on the worker) is reported, not held to the target: their C initialisers hold the GIL.
 - **Search** — synthetic libraries written straight into photofind's schema (CLIP-like
   vectors: shared direction + 2,000 clusters + noise). Warm: after the first query has
   loaded the vectors. Text: `Searcher.text(q, 20)` end to end over distinct queries with the
