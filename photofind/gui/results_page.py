@@ -1,0 +1,111 @@
+"""The window's central area: the search bar, the model banner, the result count with the
+thumbnail-size slider, and either the results grid or a message page."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QSlider, QStackedWidget, QVBoxLayout, QWidget
+
+from photofind.gui.empty_states import MessagePage
+from photofind.gui.model_banner import ModelProblemBanner
+from photofind.gui.results_grid import ResultsGrid
+from photofind.gui.results_model import ResultsModel
+from photofind.gui.search_bar import SearchBar
+from photofind.gui.settings import (
+    THUMBNAIL_MAX,
+    THUMBNAIL_MIN,
+    THUMBNAIL_STEP,
+    clamp_thumbnail_size,
+)
+from photofind.gui.style import mute, plain_label
+from photofind.gui.thumbnail_loader import ThumbnailLoader
+
+READY_PLACEHOLDER = "Describe a photo, or paste a photo's path"
+LOADING_PLACEHOLDER = "Loading model…"
+FAILED_PLACEHOLDER = "Search needs the model, which is not loaded"
+
+
+class ResultsPage(QWidget):
+    def __init__(
+        self, results: ResultsModel, thumbnails: ThumbnailLoader, thumbnail_size: int
+    ) -> None:
+        super().__init__()
+        self.search = SearchBar()
+        self.search.setPlaceholderText(LOADING_PLACEHOLDER)
+        font = self.search.font()
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.search.setFont(font)
+        self.search.setMinimumHeight(self.search.sizeHint().height() + 6)
+
+        self.banner = ModelProblemBanner()
+        self.banner.hide()
+
+        self.heading = plain_label()
+        mute(self.heading)
+        size_label = plain_label("Size")
+        mute(size_label)
+        self.size_slider = QSlider(Qt.Orientation.Horizontal)
+        self.size_slider.setRange(THUMBNAIL_MIN, THUMBNAIL_MAX)
+        self.size_slider.setSingleStep(THUMBNAIL_STEP // 2)
+        self.size_slider.setPageStep(THUMBNAIL_STEP)
+        self.size_slider.setFixedWidth(120)
+        self.size_slider.setToolTip("Thumbnail size (Ctrl+Plus, Ctrl+Minus)")
+        self.size_slider.setValue(thumbnail_size)
+        self.size_slider.valueChanged.connect(
+            lambda size: self.grid.set_thumbnail_size(clamp_thumbnail_size(size))
+        )
+
+        self.grid = ResultsGrid(results, thumbnails, thumbnail_size)
+        self.message = MessagePage()
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.message)
+        self.pages.addWidget(self.grid)
+
+        # The result count and the size slider only mean something above results.
+        self.results_bar = QWidget()
+        under = QHBoxLayout(self.results_bar)
+        under.setContentsMargins(0, 0, 0, 0)
+        under.addWidget(self.heading, 1)
+        under.addWidget(size_label)
+        under.addWidget(self.size_slider)
+        self.results_bar.hide()
+        self.pages.currentChanged.connect(
+            lambda _i: self.results_bar.setVisible(self.showing_grid())
+        )
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 0)
+        layout.setSpacing(8)
+        layout.addWidget(self.search)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.results_bar)
+        layout.addWidget(self.pages, 1)
+
+    def showing_grid(self) -> bool:
+        return self.pages.currentWidget() is self.grid
+
+    def show_grid(self, heading: str) -> None:
+        self.heading.setText(heading)
+        self.pages.setCurrentWidget(self.grid)
+        self.grid.scrollToTop()
+
+    def show_message(self, title: str, text: str = "", button: str = "") -> None:
+        self.message.show_message(title, text, button)
+        self.pages.setCurrentWidget(self.message)
+
+    def show_start_page(self, has_folders: bool) -> None:
+        if not has_folders:
+            self.show_message(
+                "Find your photos by describing them",
+                "Add a folder of photos to begin. Photofind looks at each photo once, here on "
+                "this computer, and then finds it from a few words, such as “sunset over the "
+                "sea” or “birthday cake”.",
+                "Add Folder…",
+            )
+        else:
+            self.show_message(
+                "What are you looking for?",
+                "Describe a photo in a few words, or drop a photo here to find similar ones.",
+            )
+
+    def step_thumbnail_size(self, steps: int) -> None:
+        self.size_slider.setValue(self.size_slider.value() + steps * THUMBNAIL_STEP)

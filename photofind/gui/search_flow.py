@@ -1,0 +1,198 @@
+"""What the window shows for the user's queries: it sends each query to the worker, shows
+only the latest answer, keeps results fresh while indexing adds photos, and remembers where
+Esc goes back to after a similar-photo search."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+
+from photofind.core.indexer import IndexProgress
+from photofind.core.search import Hit
+from photofind.gui.results_model import ResultsModel
+from photofind.gui.results_page import ResultsPage
+from photofind.gui.search_bar import photo_path_in
+from photofind.gui.status_text import results_heading
+from photofind.gui.style import sentence
+from photofind.gui.thumbnail_loader import ThumbnailLoader
+from photofind.gui.worker import RESULT_LIMIT, LibraryWorker
+
+# A query's results are fetched again this often while indexing adds photos, unless the user
+# has scrolled or selected something (the grid must not change under them).
+REFRESH_WHILE_INDEXING_SECONDS = 3.0
+SEARCHING_NOTICE_MS = 300
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str | None = None
+    photo: str | None = None
+
+
+class SearchFlow(QObject):
+    resultsReplaced = Signal()  # rows now mean other photos than before
+    message = Signal(str)  # a passing note for the status bar
+
+    def __init__(
+        self,
+        worker: LibraryWorker,
+        page: ResultsPage,
+        results: ResultsModel,
+        thumbnails: ThumbnailLoader,
+    ) -> None:
+        super().__init__(page)
+        self.worker = worker
+        self.page = page
+        self.results = results
+        self.thumbnails = thumbnails
+        self.has_folders: bool | None = None  # None until the library has been read
+        self._requests = itertools.count(1)
+        self._latest_request = 0
+        self.query: Query | None = None
+        self._failed: Query | None = None  # the query whose search failed last
+        self._history: list[Query] = []  # where Esc goes back to after a similar search
+        self._last_refresh = 0.0
+        self._searching = QTimer(self)
+        self._searching.setSingleShot(True)
+        self._searching.setInterval(SEARCHING_NOTICE_MS)
+        self._searching.timeout.connect(self._show_searching)
+        page.search.querySubmitted.connect(self.submitted)
+        worker.resultsReady.connect(self._results_ready)
+        worker.searchFailed.connect(self._search_failed)
+
+    # -- the user's side --------------------------------------------------------
+
+    def submitted(self, text: str) -> None:
+        text = text.strip()
+        if not text:
+            self._history.clear()
+            self.clear()
+            return
+        photo = photo_path_in(text)
+        if photo is not None:
+            self.find_similar(photo)
+            return
+        self._history.clear()
+        self._run(Query(text=text))
+
+    def find_similar(self, path: str) -> None:
+        """Show photos like `path` (in the library or not); Esc comes back from there."""
+        query = Query(photo=os.path.abspath(path))
+        if self.query is not None and self.query != query:
+            self._history.append(self.query)
+        self.page.search.set_text_quietly(query.photo or "")
+        self._run(query)
+
+    def go_back(self) -> None:
+        """Esc: back to the query before a similar search, else clear the search."""
+        search = self.page.search
+        if self._history:
+            query = self._history.pop()
+            search.set_text_quietly(query.text or query.photo or "")
+            self._run(query)
+        elif search.text() or self.query is not None:
+            search.set_text_quietly("")
+            self.clear()
+            search.setFocus()
+        else:
+            self.page.grid.clearSelection()
+
+    def clear(self) -> None:
+        self.query = None
+        self._latest_request = next(self._requests)  # answers still on their way are stale
+        self._searching.stop()
+        self.thumbnails.new_generation()
+        self.results.clear()
+        self.page.heading.setText("")
+        self.show_start_page()
+
+    def show_start_page(self) -> None:
+        if self.query is None and self.has_folders is not None:
+            self.page.show_start_page(self.has_folders)
+
+    def enter_grid(self) -> None:
+        grid = self.page.grid
+        if not self.results.rowCount():
+            return
+        grid.setFocus(Qt.FocusReason.OtherFocusReason)
+        if not grid.currentIndex().isValid():
+            grid.setCurrentIndex(self.results.index(0))
+
+    # -- the library's side -----------------------------------------------------
+
+    def model_ready(self) -> None:
+        if self.query is not None and self.query == self._failed:
+            self._run(self.query)  # it failed for want of the model
+
+    def index_progress(self, _progress: IndexProgress) -> None:
+        if (
+            self.query is not None
+            and time.monotonic() - self._last_refresh > REFRESH_WHILE_INDEXING_SECONDS
+            and not self._user_is_browsing()
+        ):
+            self._run(self.query)
+
+    def index_finished(self, progress: IndexProgress) -> None:
+        c = progress.counts
+        if self.query is None or not (c.encoded or c.reused or c.removed):
+            return
+        if self._user_is_browsing():
+            self.message.emit("Indexing finished: search again to include the new photos")
+        else:
+            self._run(self.query)
+
+    # -- internals ----------------------------------------------------------------
+
+    def _run(self, query: Query) -> None:
+        self.query = query
+        self._latest_request = next(self._requests)
+        self._last_refresh = time.monotonic()
+        if query.text is not None:
+            self.worker.search_text(self._latest_request, query.text)
+        else:
+            assert query.photo is not None
+            self.worker.search_similar(self._latest_request, query.photo)
+        self._searching.start()
+
+    def _user_is_browsing(self) -> bool:
+        """Scrolled or selected: new results now would move the grid under the user."""
+        grid = self.page.grid
+        return grid.verticalScrollBar().value() > 0 or grid.selectionModel().hasSelection()
+
+    def _results_ready(self, request: int, hits: list[Hit]) -> None:
+        if request != self._latest_request:
+            return  # an older query, overtaken by the one being typed
+        self._failed = None
+        self._searching.stop()
+        self._last_refresh = time.monotonic()
+        self.resultsReplaced.emit()
+        self.thumbnails.new_generation()
+        self.results.set_hits(hits)
+        if not hits:
+            self.page.heading.setText("")
+            self.page.show_message(
+                "No photos are indexed yet",
+                "Matching photos appear here as soon as they are indexed.",
+            )
+            return
+        photo = self.query.photo if self.query else None
+        self.page.show_grid(results_heading(len(hits), RESULT_LIMIT, photo))
+
+    def _show_searching(self) -> None:
+        if self.page.showing_grid():
+            self.page.heading.setText("Searching…")
+        else:
+            self.page.show_message("Searching…")
+
+    def _search_failed(self, request: int, message: str) -> None:
+        if request != self._latest_request:
+            return
+        self._failed = self.query
+        self._searching.stop()
+        self.page.heading.setText("")
+        self.results.clear()
+        self.page.show_message("This search did not work", sentence(message))
