@@ -48,6 +48,8 @@ def release_clipboard() -> None:
 
     Qt 6.11 (PySide6) crashes at exit when the clipboard still holds mime data the process
     set; data other programs own is left alone."""
+    if QGuiApplication.instance() is None:
+        return  # no application, so nothing of ours on the clipboard
     clipboard = QGuiApplication.clipboard()
     mime = clipboard.mimeData()
     if mime is not None and mime.hasFormat(OWN_CLIPBOARD_FORMAT):
@@ -86,7 +88,10 @@ def _show_items_over_dbus(path: str, parent: QObject) -> bool:
     message = QDBusMessage.createMethodCall(
         _FILE_MANAGER, _FILE_MANAGER_PATH, _FILE_MANAGER, "ShowItems"
     )
-    message.setArguments([[QUrl.fromLocalFile(path).toString()], ""])
+    # Fully percent-encoded: file managers parse a URI, and a space or "#" in a name would
+    # otherwise cut it short.
+    uri = bytes(QUrl.fromLocalFile(path).toEncoded().data()).decode("ascii")
+    message.setArguments([[uri], ""])
     watcher = QDBusPendingCallWatcher(bus.asyncCall(message, _DBUS_TIMEOUT_MS), parent)
 
     def finished(call: QDBusPendingCallWatcher) -> None:
