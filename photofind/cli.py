@@ -18,6 +18,7 @@ from photofind import __version__
 from photofind.core.encoder import DEFAULT_MODEL, DEVICES
 
 if TYPE_CHECKING:
+    from photofind.core.download import DownloadProgress
     from photofind.core.indexer import IndexCounts, IndexProgress
     from photofind.core.library import Library
     from photofind.core.search import Hit
@@ -104,18 +105,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "folders" and args.action != "list" and not args.path:
         parser.error(f"'folders {args.action}' needs a PATH")
 
-    from photofind.core.errors import PhotofindError
+    from photofind.core.errors import DownloadCancelled, PhotofindError
 
+    download = _DownloadLine(sys.stderr)
     try:
         if args.command is None:
             return _open_app(args)
-        with _open_library(args) as library:
+        with _open_library(args, download) as library:
             return COMMANDS[args.command](library, args)
+    except DownloadCancelled as exc:
+        download.close()
+        print(f"photofind: {exc}", file=sys.stderr)
+        return 130
     except PhotofindError as exc:
+        download.close()
         print(f"photofind: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("photofind: interrupted; everything indexed so far is saved", file=sys.stderr)
+        if download.close():
+            print(
+                f"photofind: download of {download.ref} interrupted; what arrived is kept and "
+                "the next run resumes it",
+                file=sys.stderr,
+            )
+        else:
+            print("photofind: interrupted; everything indexed so far is saved", file=sys.stderr)
         return 130
 
 
@@ -129,10 +143,10 @@ def _open_app(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def _open_library(args: argparse.Namespace) -> Iterator[Library]:
+def _open_library(args: argparse.Namespace, download: _DownloadLine) -> Iterator[Library]:
     from photofind.core.library import Library, default_data_dir
 
-    library = Library(args.data_dir or default_data_dir(), args.model, args.device)
+    library = Library(args.data_dir or default_data_dir(), args.model, args.device, download)
     try:
         yield library
     finally:
@@ -340,3 +354,72 @@ class _ProgressBar:
         if self.enabled and self._drawn:
             self.stream.write("\r\x1b[2K")  # type: ignore[attr-defined]
             self.stream.flush()  # type: ignore[attr-defined]
+
+
+class _DownloadLine:
+    """A first run's model download on stderr: a live line on a terminal, otherwise one line
+    when it starts and one when it is done."""
+
+    def __init__(self, stream: object) -> None:
+        self.stream = stream
+        self.tty = bool(getattr(stream, "isatty", lambda: False)())
+        self.ref = ""
+        self.active = False
+        self._drawn = 0.0
+
+    def __call__(self, p: DownloadProgress) -> None:
+        if not self.active:
+            self.active = True
+            self.ref = p.ref
+            self._drawn = 0.0
+            if not self.tty:
+                resumed = f", resuming at {_size(p.bytes_done)}" if p.bytes_done else ""
+                self._write(
+                    f"photofind: downloading model {p.ref} ({_size(p.bytes_total)}{resumed}) "
+                    "into the Hugging Face cache\n"
+                )
+        if p.finished:
+            self.close()
+            self._write(f"photofind: downloaded model {p.ref} ({_size(p.bytes_total)})\n")
+            return
+        now = time.monotonic()
+        if not self.tty or (self._drawn and now - self._drawn < 0.1):
+            return
+        self._drawn = now
+        line = f"Downloading {p.ref}: {_size(p.bytes_done)} of {_size(p.bytes_total)}"
+        if p.speed > 0:
+            line += f" · {_size(p.speed)}/s"
+        if p.eta_seconds is not None:
+            line += f" · about {_duration(p.eta_seconds)} left"
+        self._write("\r\x1b[2K" + line)
+
+    def close(self) -> bool:
+        """Ends the live line; True if a download was under way."""
+        was_active, self.active = self.active, False
+        if self.tty and self._drawn:
+            self._write("\r\x1b[2K")
+            self._drawn = 0.0
+        return was_active
+
+    def _write(self, text: str) -> None:
+        self.stream.write(text)  # type: ignore[attr-defined]
+        self.stream.flush()  # type: ignore[attr-defined]
+
+
+def _size(count: float) -> str:
+    """Bytes as people read them: 950 kB, 5.4 MB, 605 MB, 1.71 GB."""
+    if count < 1e6:
+        return f"{count / 1e3:.0f} kB"
+    if count < 1e7:
+        return f"{count / 1e6:.1f} MB"
+    if count < 1e9:
+        return f"{count / 1e6:.0f} MB"
+    return f"{count / 1e9:.2f} GB"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{max(int(seconds), 1)} s"
+    if seconds < 3600:
+        return f"{round(seconds / 60)} min"
+    return f"{int(seconds // 3600)} h {round(seconds % 3600 / 60)} min"

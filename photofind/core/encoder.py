@@ -6,7 +6,8 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,8 @@ from photofind.core.errors import ModelLoadError
 
 if TYPE_CHECKING:
     import torch
+
+    from photofind.core.download import DownloadProgress
 
 DEFAULT_MODEL = "openai/clip-vit-base-patch32"
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -141,14 +144,24 @@ class Encoder:
         )
 
     @classmethod
-    def load(cls, ref: str = DEFAULT_MODEL, device: str = "auto") -> Encoder:
+    def load(
+        cls,
+        ref: str = DEFAULT_MODEL,
+        device: str = "auto",
+        *,
+        on_download: Callable[[DownloadProgress], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Encoder:
+        """Load a local folder or a hub id. A hub id not yet in the Hugging Face cache is
+        downloaded first (see photofind.core.download), reporting to `on_download`; setting
+        `cancel` stops that download with DownloadCancelled, and the next load resumes it."""
         import torch
 
         dev = resolve_device(device)
         # Half precision is fast and accurate enough for CLIP on GPUs; CPUs run float32.
         dtype = torch.float16 if dev in ("cuda", "mps") else torch.float32
         with _quiet_hub_logs():
-            model, tokenizer, processor = _load_parts(ref, dtype)
+            model, tokenizer, processor = _load_parts(ref, dtype, on_download, cancel)
         model.to(dev).eval()
         return cls(
             model, tokenizer, Preprocessing.from_processor(processor), model_key(ref), dev, dtype
@@ -188,7 +201,12 @@ def _unit(output: Any) -> np.ndarray:
     return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
-def _load_parts(ref: str, dtype: torch.dtype) -> tuple[Any, Any, Any]:
+def _load_parts(
+    ref: str,
+    dtype: torch.dtype,
+    on_download: Callable[[DownloadProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> tuple[Any, Any, Any]:
     from transformers import AutoImageProcessor, AutoModel, AutoTokenizer
 
     path = Path(ref).expanduser()
@@ -221,7 +239,16 @@ def _load_parts(ref: str, dtype: torch.dtype) -> tuple[Any, Any, Any]:
                         "reached; connect once to download it, or pass a local model folder with "
                         "--model PATH (or PHOTOFIND_MODEL)"
                     ) from None
-                parts = load(local_only=False)
+                # Our own download first: progress, cancel and resume, into the standard cache.
+                from photofind.core.download import download_model
+
+                for progress in download_model(ref, cancel):
+                    if on_download is not None:
+                        on_download(progress)
+                try:
+                    parts = load(local_only=True)
+                except OSError:  # something else transformers wants: let it fetch that
+                    parts = load(local_only=False)
     except ModelLoadError:
         raise
     except (OSError, ValueError, KeyError, RuntimeError) as exc:

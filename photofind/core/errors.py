@@ -29,3 +29,11 @@ class LibraryBusyError(PhotofindError):
 
 class QueryError(PhotofindError):
     """A search query cannot be run (empty text, query photo unreadable, nothing indexed)."""
+
+
+class DownloadError(ModelLoadError):
+    """The model could not be downloaded from the Hugging Face hub (network, missing repo)."""
+
+
+class DownloadCancelled(ModelLoadError):
+    """The model download was cancelled; what was downloaded is kept and the next try resumes."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from photofind.core.encoder import DEFAULT_MODEL, Encoder, model_key
 from photofind.core.errors import FolderNotFoundError
@@ -13,6 +14,9 @@ from photofind.core.indexer import IndexProgress, index_library
 from photofind.core.lock import index_lock
 from photofind.core.search import Searcher
 from photofind.core.store import Store
+
+if TYPE_CHECKING:
+    from photofind.core.download import DownloadProgress
 
 
 def default_data_dir() -> Path:
@@ -25,10 +29,19 @@ class Library:
     """Owns the store and, once needed, the encoder. Use it from one thread: the one that owns
     the model and the database writes."""
 
-    def __init__(self, data_dir: Path, model: str = DEFAULT_MODEL, device: str = "auto") -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        model: str = DEFAULT_MODEL,
+        device: str = "auto",
+        on_download: Callable[[DownloadProgress], None] | None = None,
+    ) -> None:
         self.data_dir = data_dir
         self.model = model
         self.device = device
+        # Hears a first run's model download (see Encoder.load); indexing's cancel stops it.
+        self.on_download = on_download
+        self._download_cancel: threading.Event | None = None
         self.model_name = model_key(model)
         self.store = Store.open(data_dir)
         self._encoder: Encoder | None = None
@@ -39,7 +52,12 @@ class Library:
 
     def encoder(self) -> Encoder:
         if self._encoder is None:
-            self._encoder = Encoder.load(self.model, self.device)
+            self._encoder = Encoder.load(
+                self.model,
+                self.device,
+                on_download=self.on_download,
+                cancel=self._download_cancel,
+            )
         return self._encoder
 
     def add_folders(self, folders: list[str]) -> list[str]:
@@ -60,6 +78,7 @@ class Library:
     ) -> Iterator[IndexProgress]:
         """Bring the index up to date (see `index_library`). Only one process indexes a library
         at a time: a second raises LibraryBusyError, or waits its turn with `wait_for_lock`."""
+        self._download_cancel = cancel
         with index_lock(self.data_dir, wait=wait_for_lock):
             yield from index_library(
                 self.store,
