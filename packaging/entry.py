@@ -1,0 +1,11 @@
+"""The bundle's entry point: the `photofind` command (packaging/photofind.spec builds it)."""
+
+import multiprocessing
+import sys
+
+from photofind.cli import main
+
+if __name__ == "__main__":
+    # A frozen program that starts worker processes (torch, multiprocessing) must say so first.
+    multiprocessing.freeze_support()
+    sys.exit(main())
