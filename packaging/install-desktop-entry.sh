@@ -103,6 +103,8 @@ install_entry() {
     die "$exe is not an executable file"
   fi
   exe="$(cd "$(dirname "$exe")" && pwd)/$(basename "$exe")"
+  local arg
+  arg="$(exec_argument "$exe")"
 
   local desktop icons metainfo
   desktop="$(first_existing "$here/../resources/$APP_ID.desktop" \
@@ -122,8 +124,7 @@ install_entry() {
 
   # The entry with Exec (an argument, quoted where needed) and TryExec (a plain path: the menu
   # hides the entry once the executable is gone) naming the executable.
-  local arg tmp_dir entry
-  arg="$(exec_argument "$exe")"
+  local tmp_dir entry
   tmp_dir="$(mktemp -d)"
   entry="$tmp_dir/$APP_ID.desktop"
   while IFS= read -r line || [ -n "$line" ]; do

@@ -17,9 +17,11 @@ from pathlib import Path
 ICON_DIR = Path(__file__).resolve().parent.parent / "photofind" / "resources" / "icons"
 SVG = ICON_DIR / "photofind.svg"
 SIZES = (16, 32, 48, 64, 128, 256, 512)
-# Largest mean per-channel difference (0-255) at which a PNG still counts as a render of the SVG:
-# room for another Qt version's anti-aliasing, far below any change to the drawing.
-TOLERANCE = 2.0
+# A PNG counts as a render of the SVG while at most this share of its pixels differ from a fresh
+# render by more than PIXEL_TOLERANCE (0-255) in some channel: room for another Qt version's
+# anti-aliasing along edges, none for a change of colour or shape.
+PIXEL_TOLERANCE = 40
+SHARE_TOLERANCE = 0.004
 
 
 def png_path(size: int) -> Path:
@@ -54,20 +56,23 @@ def render(size: int, svg: Path = SVG):  # -> QImage
 
 
 def difference(a, b) -> float:
-    """Mean absolute per-channel difference (0-255) of two same-sized QImages."""
+    """The share (0-1) of pixels of two QImages that differ by more than PIXEL_TOLERANCE in a
+    channel; 1.0 when their sizes differ."""
     import numpy as np
 
     def pixels(image) -> np.ndarray:
         from PySide6.QtGui import QImage
 
-        image = image.convertToFormat(QImage.Format.Format_RGBA8888)
+        image = image.convertToFormat(QImage.Format.Format_RGBA8888_Premultiplied)
         buffer = np.frombuffer(image.constBits(), dtype=np.uint8)
         rows = buffer.reshape(image.height(), image.bytesPerLine())
-        return rows[:, : image.width() * 4].astype(np.int16)
+        # A copy: the buffer is the QImage's memory, freed with it when this returns.
+        return rows[:, : image.width() * 4].reshape(image.height(), image.width(), 4).copy()
 
     if a.size() != b.size():
-        return float("inf")
-    return float(np.abs(pixels(a) - pixels(b)).mean())
+        return 1.0
+    channels = np.abs(pixels(a).astype(np.int16) - pixels(b).astype(np.int16))
+    return float((channels.max(axis=2) > PIXEL_TOLERANCE).mean())
 
 
 def stale_sizes() -> list[int]:
@@ -78,7 +83,7 @@ def stale_sizes() -> list[int]:
     stale = []
     for size in SIZES:
         image = QImage(str(png_path(size)))
-        if image.isNull() or difference(image, render(size)) > TOLERANCE:
+        if image.isNull() or difference(image, render(size)) > SHARE_TOLERANCE:
             stale.append(size)
     return stale
 
