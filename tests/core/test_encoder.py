@@ -57,6 +57,34 @@ def test_text_matches_the_photo_it_describes(encoder: Encoder) -> None:
     assert (scores.argmax(axis=0) == np.arange(len(CLASSES))).mean() >= 0.9
 
 
+def test_int8_text_tower_and_short_padding_agree_with_full_precision(model_dir: Path) -> None:
+    """The CPU fast path for queries (int8 text weights, padding to 16/32 tokens, not 77)
+    gives the same query vectors as float32 padded to the full context, and the same
+    ranking of photos."""
+    fast = Encoder.load(str(model_dir), "cpu")
+    exact = Encoder.load(str(model_dir), "cpu")
+    exact.quantize_text = False
+    queries = [
+        caption(c, s, t)
+        for c, s in CLASSES
+        for t in ("a photo of a {colour} {shape}", "{colour} {shape}")
+    ]
+    queries.append("a photo of a " + " and ".join(f"{c} {s}" for c, s in CLASSES))  # > 32 tokens
+    fast_vectors = fast.encode_texts(queries)
+    assert fast.text_int8, "int8 dynamic quantisation is available in the pinned torch"
+    full = np.stack([exact.encode_texts([q], pad_to=77)[0] for q in queries])
+    cosines = (fast_vectors * full).sum(axis=1)
+    assert cosines.min() >= 0.99
+
+    rng = np.random.default_rng(5)
+    photos = exact.encode_images([make_photo(c, s, rng) for c, s in CLASSES for _ in range(3)])
+    top_fast = np.argsort(-(fast_vectors @ photos.T), axis=1)[:, :3]
+    top_full = np.argsort(-(full @ photos.T), axis=1)[:, :3]
+    # The same photos come first (near-ties inside a class may swap places).
+    overlap = [len(set(a) & set(b)) / 3 for a, b in zip(top_fast, top_full, strict=True)]
+    assert np.mean(overlap) >= 0.95
+
+
 def test_reduced_scale_jpeg_decoding_gives_the_same_vector(
     encoder: Encoder, tmp_path: Path
 ) -> None:
