@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import math
+import re
+import struct
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,11 +44,23 @@ PHOTO_EXTENSIONS = frozenset(
     }
 )
 
+# The only decoders ever run. Pillow would otherwise try every format it knows, by content:
+# PostScript renamed to .jpg would be handed to Ghostscript (a hang with `{} loop`, or worse),
+# and random bytes could decode as a headerless TGA. (Camera JPEGs holding several pictures,
+# MPO, open through the JPEG plugin.)
+DECODED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "DIB", "TIFF", "HEIF", "AVIF")
+
 # A 100-megapixel guard: above any phone or DSLR photo, below what would exhaust memory
 # when a hostile header claims gigapixels. Checked from the header, before any decoding.
 MAX_PIXELS = 100_000_000
 # Files this large are not photos a person keeps; reading them whole would spike memory.
 MAX_FILE_BYTES = 512 * 1024 * 1024
+# No photo is this narrow, and the model scales a photo's shorter side up to its input size:
+# a 1 × 60,000 strip (a few hundred bytes as PNG) would become gigabytes of pixels.
+MAX_ASPECT_RATIO = 100
+# libjpeg makes one pass over the whole image per scan. Photos have at most a dozen or so;
+# a few kilobytes of near-empty scans would otherwise keep a large JPEG decoding for minutes.
+MAX_JPEG_SCANS = 100
 
 # Transparent areas are flattened onto mid grey so they read as "background" to CLIP,
 # rather than as black or white content.
@@ -123,7 +137,7 @@ def load_photo(data: bytes, min_side: int | None = None) -> LoadedPhoto:
     if not data:
         raise PhotoLoadError("empty file")
     try:
-        with Image.open(io.BytesIO(data)) as im:
+        with Image.open(io.BytesIO(data), formats=DECODED_FORMATS) as im:
             width, height = im.size
             if width <= 0 or height <= 0:
                 raise PhotoLoadError("image has no pixels")
@@ -131,6 +145,10 @@ def load_photo(data: bytes, min_side: int | None = None) -> LoadedPhoto:
                 raise PhotoLoadError(
                     f"image too large ({width} × {height} pixels; limit {MAX_PIXELS:,})"
                 )
+            if max(width, height) > MAX_ASPECT_RATIO * min(width, height):
+                raise PhotoLoadError(f"image too narrow to be a photo ({width} × {height} pixels)")
+            if im.format in ("JPEG", "MPO") and _jpeg_scans(data) > MAX_JPEG_SCANS:
+                raise PhotoLoadError(f"JPEG has too many scans (over {MAX_JPEG_SCANS})")
             exif = im.getexif()
             orientation = exif.get(_ORIENTATION_TAG, 1)
             info = PhotoInfo(
@@ -150,11 +168,24 @@ def load_photo(data: bytes, min_side: int | None = None) -> LoadedPhoto:
         raise PhotoLoadError(f"image too large: {exc}") from exc
     except UnidentifiedImageError as exc:
         raise PhotoLoadError("not a recognised image format") from exc
-    except (OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError) as exc:
+    except (
+        OSError,
+        ValueError,
+        SyntaxError,
+        EOFError,
+        IndexError,
+        TypeError,
+        RuntimeError,  # pillow-heif and the AVIF plugin: "Failed to decode image: ..."
+        struct.error,
+    ) as exc:
         # Pillow signals truncated or corrupt data with a spread of exception types.
         raise PhotoLoadError(f"corrupt or truncated image ({_short(exc)})") from exc
     except MemoryError as exc:
         raise PhotoLoadError("image needs too much memory to decode") from exc
+    except Exception as exc:
+        # Decoders are third-party code fed hostile bytes; whatever else one raises, the file
+        # is recorded as failed rather than stopping the whole indexing run.
+        raise PhotoLoadError(f"cannot decode image ({type(exc).__name__}: {_short(exc)})") from exc
     # Orientation is applied after decoding so draft mode can work on the stored layout.
     method = _ORIENTATION_TRANSPOSE.get(orientation)
     if method is not None:
@@ -204,6 +235,43 @@ def _date_taken(exif: Image.Exif) -> str | None:
         return datetime.strptime(raw.strip("\x00 "), "%Y:%m:%d %H:%M:%S").isoformat()
     except ValueError:
         return None
+
+
+# A marker ends entropy-coded data: 0xFF followed by anything but a stuffed zero, a restart
+# marker or another 0xFF (fill).
+_JPEG_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+
+
+def _jpeg_scans(data: bytes) -> int:
+    """How many scans (SOS segments) the first image of a JPEG has, counting no further than
+    MAX_JPEG_SCANS + 1. Segments are skipped by their lengths, entropy-coded data by searching
+    for the next marker, so this costs next to nothing beside decoding."""
+    scans, pos, end = 0, 2, len(data)
+    while pos + 4 <= end and scans <= MAX_JPEG_SCANS:
+        if data[pos] != 0xFF:
+            # Junk between segments: libjpeg skips to the next marker, and so does this.
+            found = _JPEG_MARKER.search(data, pos)
+            if found is None:
+                break
+            pos = found.start()
+            continue
+        marker = data[pos + 1]
+        if marker == 0xFF:
+            pos += 1
+            continue
+        if marker == 0xD9:  # end of image
+            break
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # no length field
+            pos += 2
+            continue
+        pos += 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
+        if marker == 0xDA:
+            scans += 1
+            found = _JPEG_MARKER.search(data, pos)
+            if found is None:
+                break
+            pos = found.start()
+    return scans
 
 
 def _short(exc: BaseException) -> str:
