@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from photofind.core.indexer import IndexCounts, IndexProgress
     from photofind.core.library import Library
     from photofind.core.search import Hit
+from photofind.units import human_size
 
 EXIT_USAGE = 2
 
@@ -253,7 +254,7 @@ def _cmd_status(library: Library, args: argparse.Namespace) -> int:
     print(f"Failed:         {status['failed']}")
     print(f"Pending:        {status['pending']}")
     print(f"Model:          {status['model']} (on {status['device']})")
-    print(f"Data folder:    {library.data_dir}")
+    print(f"Data folder:    {_shown(str(library.data_dir))}")
     print(
         "Folders:"
         if status["folders"]
@@ -269,7 +270,7 @@ def _cmd_status(library: Library, args: argparse.Namespace) -> int:
 def _cmd_folders(library: Library, args: argparse.Namespace) -> int:
     if args.action == "add":
         (path,) = library.add_folders([args.path])
-        print(f"Added {path}; run 'photofind index' or 'photofind watch' to index it")
+        print(f"Added {_shown(path)}; run 'photofind index' or 'photofind watch' to index it")
     elif args.action == "remove":
         path = os.path.abspath(os.path.expanduser(args.path))
         if path not in library.store.folders():
@@ -277,7 +278,7 @@ def _cmd_folders(library: Library, args: argparse.Namespace) -> int:
 
             raise FolderNotFoundError(f"not a library folder: {args.path}")
         removed = library.store.remove_folder(path)
-        print(f"Removed {path} ({removed} photos forgotten; the files are untouched)")
+        print(f"Removed {_shown(path)} ({removed} photos forgotten; the files are untouched)")
     else:
         for folder in library.store.folders():
             print(_shown(folder))
@@ -373,22 +374,22 @@ class _DownloadLine:
             self.ref = p.ref
             self._drawn = 0.0
             if not self.tty:
-                resumed = f", resuming at {_size(p.bytes_done)}" if p.bytes_done else ""
+                resumed = f", resuming at {human_size(p.bytes_done)}" if p.bytes_done else ""
                 self._write(
-                    f"photofind: downloading model {p.ref} ({_size(p.bytes_total)}{resumed}) "
+                    f"photofind: downloading model {p.ref} ({human_size(p.bytes_total)}{resumed}) "
                     "into the Hugging Face cache\n"
                 )
         if p.finished:
             self.close()
-            self._write(f"photofind: downloaded model {p.ref} ({_size(p.bytes_total)})\n")
+            self._write(f"photofind: downloaded model {p.ref} ({human_size(p.bytes_total)})\n")
             return
         now = time.monotonic()
         if not self.tty or (self._drawn and now - self._drawn < 0.1):
             return
         self._drawn = now
-        line = f"Downloading {p.ref}: {_size(p.bytes_done)} of {_size(p.bytes_total)}"
+        line = f"Downloading {p.ref}: {human_size(p.bytes_done)} of {human_size(p.bytes_total)}"
         if p.speed > 0:
-            line += f" · {_size(p.speed)}/s"
+            line += f" · {human_size(p.speed)}/s"
         if p.eta_seconds is not None:
             line += f" · about {_duration(p.eta_seconds)} left"
         self._write("\r\x1b[2K" + line)
@@ -404,17 +405,6 @@ class _DownloadLine:
     def _write(self, text: str) -> None:
         self.stream.write(text)  # type: ignore[attr-defined]
         self.stream.flush()  # type: ignore[attr-defined]
-
-
-def _size(count: float) -> str:
-    """Bytes as people read them: 950 kB, 5.4 MB, 605 MB, 1.71 GB."""
-    if count < 1e6:
-        return f"{count / 1e3:.0f} kB"
-    if count < 1e7:
-        return f"{count / 1e6:.1f} MB"
-    if count < 1e9:
-        return f"{count / 1e6:.0f} MB"
-    return f"{count / 1e9:.2f} GB"
 
 
 def _duration(seconds: float) -> str:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 TESTS = Path(__file__).resolve().parent
@@ -17,6 +19,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 
 from helpers import PER_CLASS  # noqa: E402
+from hub_server import FIXTURE_REPO, HubServer, repo_from_folder  # noqa: E402
 from shapes import generate_folder  # noqa: E402
 
 
@@ -56,3 +59,54 @@ def encoder(model_dir: Path):
     from photofind.core.encoder import Encoder
 
     return Encoder.load(str(model_dir), "cpu")
+
+
+# -- a stand-in Hugging Face hub serving the fixture model (tests/hub_server.py) --
+
+
+@pytest.fixture(scope="session")
+def repo_files(model_dir: Path) -> dict[str, bytes]:
+    """The fixture model as a hub repo, with the other weight formats a real repo has."""
+    rng = np.random.default_rng(6)
+    return repo_from_folder(
+        model_dir,
+        **{
+            ".gitattributes": b"*.safetensors filter=lfs diff=lfs merge=lfs -text\n",
+            "pytorch_model.bin": rng.bytes(300_000),
+            "tf_model.h5": rng.bytes(200_000),
+            "flax_model.msgpack": rng.bytes(200_000),
+            "onnx/model.onnx": rng.bytes(100_000),
+        },
+    )
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> Path:
+    """The Hugging Face cache of HF_HOME=tmp_path/hf, where every test's downloads land."""
+    return tmp_path / "hf" / "hub"
+
+
+@pytest.fixture
+def hub(
+    repo_files: dict[str, bytes], cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[HubServer]:
+    """The stand-in hub, with this process's huggingface_hub pointed at it and at `cache`
+    (it reads HF_ENDPOINT and HF_HOME once, at import). Every chunk is reported, and retries
+    come quickly, so tests follow the transfer chunk by chunk without timing anything."""
+    from huggingface_hub import constants
+
+    with HubServer({FIXTURE_REPO: repo_files}) as server:
+        monkeypatch.setenv("HF_ENDPOINT", server.endpoint)
+        monkeypatch.setattr(constants, "ENDPOINT", server.endpoint)
+        monkeypatch.setattr(
+            constants,
+            "HUGGINGFACE_CO_URL_TEMPLATE",
+            server.endpoint + "/{repo_id}/resolve/{revision}/{filename}",
+        )
+        monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
+        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+        from photofind.core import download
+
+        monkeypatch.setattr(download, "PROGRESS_INTERVAL_SECONDS", 0.0)
+        monkeypatch.setattr(download, "RETRY_DELAYS_SECONDS", (0.05, 0.1, 0.2))
+        yield server

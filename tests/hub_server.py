@@ -25,6 +25,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
+# The hub id the fixture model is served under (tests/conftest.py's `hub` fixture).
+FIXTURE_REPO = "photofind-test/tiny-clip"
 LFS_SUFFIXES = (".safetensors", ".bin", ".h5", ".msgpack", ".onnx")
 
 

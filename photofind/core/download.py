@@ -132,7 +132,8 @@ def download_model(ref: str, cancel: threading.Event | None = None) -> Iterator[
         raise
     except ConnectionError as exc:  # huggingface_hub's OfflineModeIsEnabled among them
         raise DownloadError(
-            f"cannot reach the Hugging Face hub to download {ref!r} ({_first_line(exc)})"
+            f"cannot reach the Hugging Face hub to download {ref!r} ({_first_line(exc)})",
+            offline=True,
         ) from exc
     except OSError as exc:
         raise DownloadError(
@@ -149,7 +150,8 @@ def _download(ref: str, cancel: threading.Event | None) -> Iterator[DownloadProg
     if constants.HF_HUB_OFFLINE or _env_true("HF_HUB_OFFLINE"):
         raise DownloadError(
             f"model {ref!r} is not downloaded yet and Hugging Face offline mode is on "
-            "(HF_HUB_OFFLINE)"
+            "(HF_HUB_OFFLINE)",
+            offline=True,
         )
     _check(cancel, ref)
     session = _Session(ref, constants.ENDPOINT.rstrip("/"), cancel)

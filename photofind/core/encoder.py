@@ -289,7 +289,8 @@ def _load_parts(
                     raise ModelLoadError(
                         f"model {ref!r} is not downloaded yet and the Hugging Face hub cannot be "
                         "reached; connect once to download it, or pass a local model folder with "
-                        "--model PATH (or PHOTOFIND_MODEL)"
+                        "--model PATH (or PHOTOFIND_MODEL)",
+                        offline=True,
                     ) from None
                 # Our own download first: progress, cancel and resume, into the standard cache.
                 from photofind.core.download import download_model

@@ -8,7 +8,14 @@ class PhotofindError(Exception):
 
 
 class ModelLoadError(PhotofindError):
-    """The CLIP model could not be loaded (offline first run, wrong folder, unsupported model)."""
+    """The CLIP model could not be loaded (offline first run, wrong folder, unsupported model).
+
+    `offline` marks the case a front end words for its own users: the model is not on this
+    computer yet and the hub cannot be reached (the message names the CLI's way out)."""
+
+    def __init__(self, message: str, *, offline: bool = False) -> None:
+        super().__init__(message)
+        self.offline = offline
 
 
 class FolderNotFoundError(PhotofindError):
@@ -17,6 +24,14 @@ class FolderNotFoundError(PhotofindError):
 
 class PhotoLoadError(PhotofindError):
     """A file could not be read as a photo; the message is the reason recorded for it."""
+
+
+class FileChangedError(PhotoLoadError):
+    """The file changed while it was read (it is still being written): read it again later."""
+
+
+class FileVanishedError(PhotoLoadError):
+    """The file was deleted or moved away between being found and being read."""
 
 
 class SchemaError(PhotofindError):

@@ -50,13 +50,14 @@ class Library:
     def close(self) -> None:
         self.store.close()
 
-    def encoder(self) -> Encoder:
+    def encoder(self, cancel: threading.Event | None = None) -> Encoder:
+        """The loaded model; loading it may first download it (`cancel` stops that)."""
         if self._encoder is None:
             self._encoder = Encoder.load(
                 self.model,
                 self.device,
                 on_download=self.on_download,
-                cancel=self._download_cancel,
+                cancel=cancel or self._download_cancel,
             )
         return self._encoder
 

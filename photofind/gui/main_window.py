@@ -21,6 +21,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
 
 from photofind import __version__
+from photofind.core.download import DownloadProgress
 from photofind.core.indexer import IndexProgress
 from photofind.core.thumbnails import ThumbnailCache
 from photofind.gui import desktop
@@ -32,6 +33,7 @@ from photofind.gui.photo_actions import PhotoActions
 from photofind.gui.preview import PreviewDialog
 from photofind.gui.results_model import ResultsModel
 from photofind.gui.results_page import (
+    DOWNLOADING_PLACEHOLDER,
     FAILED_PLACEHOLDER,
     LOADING_PLACEHOLDER,
     READY_PLACEHOLDER,
@@ -42,7 +44,7 @@ from photofind.gui.settings import AppSettings, Preferences
 from photofind.gui.settings_dialog import SettingsDialog
 from photofind.gui.style import sentence
 from photofind.gui.thumbnail_loader import ThumbnailLoader
-from photofind.gui.worker import LibraryState, LibraryWorker
+from photofind.gui.worker import LibraryState, LibraryWorker, ModelProblem
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +164,7 @@ class MainWindow(QMainWindow):
         w.modelLoading.connect(self._model_loading)
         w.modelReady.connect(self._model_loaded)
         w.modelFailed.connect(self._model_failed)
+        w.modelDownloading.connect(self._model_downloading)
         w.stateChanged.connect(self._state_changed)
         w.indexProgress.connect(self.index_status.progress)
         w.indexProgress.connect(flow.index_progress)
@@ -174,6 +177,7 @@ class MainWindow(QMainWindow):
         self.message.button.clicked.connect(self.choose_folder_to_add)
         self.banner.choose_button.clicked.connect(self.choose_model_folder)
         self.banner.retry_button.clicked.connect(self.retry_model)
+        self.page.download.cancel_button.clicked.connect(w.cancel_download)
         self.index_status.pausedChanged.connect(w.set_paused)
         self.photo_actions.previewRequested.connect(self._preview_index)
         self.photo_actions.similarRequested.connect(self.find_similar)
@@ -193,16 +197,22 @@ class MainWindow(QMainWindow):
         self.banner.hide()
         self.search.setPlaceholderText(LOADING_PLACEHOLDER)
 
+    def _model_downloading(self, progress: DownloadProgress) -> None:
+        self.search.setPlaceholderText(DOWNLOADING_PLACEHOLDER)
+        self.page.download.show_progress(progress)
+
     def _model_loaded(self, device: str) -> None:
         self.banner.hide()
+        self.page.download.hide()
         self.search.setPlaceholderText(READY_PLACEHOLDER)
         self.index_status.library.setToolTip(f"Model: {self._prefs.model} (on {device})")
         self.flow.model_ready()
 
-    def _model_failed(self, message: str) -> None:
+    def _model_failed(self, problem: ModelProblem) -> None:
         self._model_failed_to_load = True
         self.search.setPlaceholderText(FAILED_PLACEHOLDER)
-        self.banner.show_problem(message)
+        self.page.download.hide()
+        self.banner.show_problem(problem)
 
     def _state_changed(self, state: LibraryState) -> None:
         self._state = state

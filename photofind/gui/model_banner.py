@@ -15,6 +15,13 @@ from PySide6.QtWidgets import (
 )
 
 from photofind.gui.style import bold, plain_label, sentence
+from photofind.gui.worker import ModelProblem
+
+TITLE = "The search model could not be loaded"
+ADVICE = (
+    "Searching needs the model. On the first run it is downloaded once, which needs an "
+    "internet connection; or choose a folder that holds a downloaded CLIP model."
+)
 
 
 class ModelProblemBanner(QFrame):
@@ -26,13 +33,9 @@ class ModelProblemBanner(QFrame):
         palette.setColor(QPalette.ColorRole.Window, palette.color(QPalette.ColorRole.AlternateBase))
         self.setPalette(palette)
 
-        self.title = bold(plain_label("The search model could not be loaded"))
+        self.title = bold(plain_label(TITLE))
         self.message = plain_label(wrap=True, selectable=True)
-        self.advice = plain_label(
-            "Searching needs the model. On the first run it is downloaded once, which needs an "
-            "internet connection; or choose a folder that holds a downloaded CLIP model.",
-            wrap=True,
-        )
+        self.advice = plain_label(ADVICE, wrap=True)
 
         self.choose_button = QPushButton("Choose Model Folder…")
         self.retry_button = QPushButton("Retry")
@@ -59,6 +62,26 @@ class ModelProblemBanner(QFrame):
         layout.addSpacing(12)
         layout.addLayout(buttons)
 
-    def show_problem(self, message: str) -> None:
-        self.message.setText(sentence(message))
+    def show_problem(self, problem: ModelProblem) -> None:
+        """Explain in the window's words; the core's message names command-line options."""
+        title, message, advice, retry = TITLE, sentence(problem.message), ADVICE, "Retry"
+        if problem.cancelled:
+            title = "The model download is paused"
+            message = "What has arrived so far is kept, and the download carries on from there."
+            advice = "Searching needs the model; or choose a folder that holds a CLIP model."
+            retry = "Resume Download"
+        elif problem.offline:
+            title = "The search model is not on this computer yet"
+            message = (
+                f"Photofind downloads the model ({problem.model}) once, on its first run, but "
+                "the internet cannot be reached right now."
+            )
+            advice = (
+                "Connect to the internet and click Retry, or choose a folder that holds a "
+                "downloaded CLIP model."
+            )
+        self.title.setText(title)
+        self.message.setText(message)
+        self.advice.setText(advice)
+        self.retry_button.setText(retry)
         self.show()

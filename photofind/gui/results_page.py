@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QSlider, QStackedWidget, QVBoxLayout, QWidget
 
+from photofind.gui.download_bar import ModelDownloadBar
 from photofind.gui.empty_states import MessagePage
 from photofind.gui.model_banner import ModelProblemBanner
 from photofind.gui.results_grid import ResultsGrid
@@ -22,6 +23,7 @@ from photofind.gui.thumbnail_loader import ThumbnailLoader
 
 READY_PLACEHOLDER = "Describe a photo, or paste a photo's path"
 LOADING_PLACEHOLDER = "Loading model…"
+DOWNLOADING_PLACEHOLDER = "Downloading model…"
 FAILED_PLACEHOLDER = "Search needs the model, which is not loaded"
 
 
@@ -39,6 +41,8 @@ class ResultsPage(QWidget):
 
         self.banner = ModelProblemBanner()
         self.banner.hide()
+        self.download = ModelDownloadBar()
+        self.download.hide()
 
         self.heading = plain_label()
         mute(self.heading)
@@ -77,6 +81,7 @@ class ResultsPage(QWidget):
         layout.setSpacing(8)
         layout.addWidget(self.search)
         layout.addWidget(self.banner)
+        layout.addWidget(self.download)
         layout.addWidget(self.results_bar)
         layout.addWidget(self.pages, 1)
 

@@ -16,7 +16,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QThread, Signal
 
-from photofind.core.errors import LibraryBusyError, PhotofindError, QueryError
+from photofind.core.errors import (
+    DownloadCancelled,
+    LibraryBusyError,
+    ModelLoadError,
+    PhotofindError,
+    QueryError,
+)
 from photofind.core.indexer import IndexProgress
 from photofind.core.library import Library
 from photofind.core.watcher import FolderWatcher
@@ -48,6 +54,16 @@ class LibraryState:
 
 
 @dataclass(frozen=True)
+class ModelProblem:
+    """Why the model is not loaded, for the window to explain in its own words."""
+
+    model: str
+    message: str  # one readable line, as the core words it
+    offline: bool = False  # not downloaded yet, and the hub cannot be reached
+    cancelled: bool = False  # the user stopped its download; Retry resumes
+
+
+@dataclass(frozen=True)
 class _Search:
     request_id: int
     text: str | None = None
@@ -63,7 +79,8 @@ class LibraryWorker(QThread):
     libraryFailed = Signal(str)
     modelLoading = Signal(str)
     modelReady = Signal(str)
-    modelFailed = Signal(str)
+    modelDownloading = Signal(object)  # DownloadProgress, on a first run
+    modelFailed = Signal(object)  # ModelProblem
     stateChanged = Signal(object)  # LibraryState
     indexProgress = Signal(object)  # IndexProgress, phase "scanning" or "indexing"
     indexFinished = Signal(object)  # IndexProgress, phase "done"
@@ -86,6 +103,7 @@ class LibraryWorker(QThread):
         self._index_wanted = index_on_start
         self._run: Iterator[IndexProgress] | None = None
         self._cancel = threading.Event()
+        self._download_cancel = threading.Event()
         self._last_progress = 0.0
         self._last_state = 0.0
         self._poke_at: float | None = None
@@ -130,9 +148,14 @@ class LibraryWorker(QThread):
     def reload_model(self, model: str, device: str) -> None:
         self._commands.put(lambda: self._reload(model, device))
 
+    def cancel_download(self) -> None:
+        """Stop a model download; what arrived is kept and Retry resumes it."""
+        self._download_cancel.set()
+
     def stop(self, timeout_ms: int = 5000) -> bool:
         """Stop indexing after the current batch (which is saved) and close the library."""
         self._stopping.set()
+        self._download_cancel.set()
         self._commands.put(_nothing)
         return self.wait(timeout_ms)
 
@@ -141,7 +164,7 @@ class LibraryWorker(QThread):
     def run(self) -> None:
         with _torch_threads_leaving_one_core():
             try:
-                self._library = Library(self._data_dir, self._model, self._device)
+                self._library = self._open_library(self._model, self._device)
             except (PhotofindError, OSError) as exc:
                 self.libraryFailed.emit(f"cannot open the library in {self._data_dir}: {exc}")
                 return
@@ -226,14 +249,23 @@ class LibraryWorker(QThread):
         assert self._library is not None
         self._model_ok = False
         self.modelLoading.emit(self._library.model)
+        if not self._stopping.is_set():
+            self._download_cancel.clear()
         try:
-            encoder = self._library.encoder()
+            encoder = self._library.encoder(cancel=self._download_cancel)
+        except DownloadCancelled as exc:
+            self.modelFailed.emit(ModelProblem(self._library.model, str(exc), cancelled=True))
+            return
+        except ModelLoadError as exc:
+            self.modelFailed.emit(ModelProblem(self._library.model, str(exc), offline=exc.offline))
+            return
         except PhotofindError as exc:
-            self.modelFailed.emit(str(exc))
+            self.modelFailed.emit(ModelProblem(self._library.model, str(exc)))
             return
         except Exception as exc:
             log.exception("model load failed")
-            self.modelFailed.emit(f"cannot load model {self._library.model!r}: {_first_line(exc)}")
+            message = f"cannot load model {self._library.model!r}: {_first_line(exc)}"
+            self.modelFailed.emit(ModelProblem(self._library.model, message))
             return
         self._model_ok = True
         self.modelReady.emit(encoder.device)
@@ -242,9 +274,12 @@ class LibraryWorker(QThread):
         assert self._library is not None
         self._end_index()
         self._library.close()
-        self._library = Library(self._data_dir, model, device)
+        self._library = self._open_library(model, device)
         self._load_model()
         self._index_wanted = True  # a new model needs its own vectors
+
+    def _open_library(self, model: str, device: str) -> Library:
+        return Library(self._data_dir, model, device, on_download=self.modelDownloading.emit)
 
     def _change_folders(self, change: Callable[[Library], object]) -> None:
         assert self._library is not None

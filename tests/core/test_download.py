@@ -11,16 +11,15 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 from helpers import last_json
-from hub_server import COMMIT, Hold, HubServer, repo_from_folder
+from hub_server import COMMIT, Hold, HubServer
+from hub_server import FIXTURE_REPO as REPO
 from shapes import make_photo
 
-from photofind.core import download
 from photofind.core.download import (
     DownloadProgress,
     download_model,
@@ -29,7 +28,6 @@ from photofind.core.download import (
 )
 from photofind.core.errors import DownloadCancelled, DownloadError, ModelLoadError
 
-REPO = "photofind-test/tiny-clip"
 # What transformers needs of the fixture repo; the rest (other weight formats, README) is left.
 NEEDED = [
     "config.json",
@@ -39,51 +37,6 @@ NEEDED = [
     "tokenizer_config.json",
 ]
 WEIGHTS = "model.safetensors"
-
-
-@pytest.fixture(scope="module")
-def repo_files(model_dir: Path) -> dict[str, bytes]:
-    rng = np.random.default_rng(6)
-    return repo_from_folder(
-        model_dir,
-        **{
-            ".gitattributes": b"*.safetensors filter=lfs diff=lfs merge=lfs -text\n",
-            "pytorch_model.bin": rng.bytes(300_000),
-            "tf_model.h5": rng.bytes(200_000),
-            "flax_model.msgpack": rng.bytes(200_000),
-            "onnx/model.onnx": rng.bytes(100_000),
-        },
-    )
-
-
-@pytest.fixture
-def cache(tmp_path: Path) -> Path:
-    """The Hugging Face cache of HF_HOME=tmp_path/hf, where every test's downloads land."""
-    return tmp_path / "hf" / "hub"
-
-
-@pytest.fixture
-def hub(
-    repo_files: dict[str, bytes], cache: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[HubServer]:
-    """The stand-in hub, with this process's huggingface_hub pointed at it and at `cache`
-    (it reads HF_ENDPOINT and HF_HOME once, at import). Every chunk is reported, and retries
-    come quickly, so tests follow the transfer chunk by chunk without timing anything."""
-    from huggingface_hub import constants
-
-    with HubServer({REPO: repo_files}) as server:
-        monkeypatch.setenv("HF_ENDPOINT", server.endpoint)
-        monkeypatch.setattr(constants, "ENDPOINT", server.endpoint)
-        monkeypatch.setattr(
-            constants,
-            "HUGGINGFACE_CO_URL_TEMPLATE",
-            server.endpoint + "/{repo_id}/resolve/{revision}/{filename}",
-        )
-        monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
-        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-        monkeypatch.setattr(download, "PROGRESS_INTERVAL_SECONDS", 0.0)
-        monkeypatch.setattr(download, "RETRY_DELAYS_SECONDS", (0.05, 0.1, 0.2))
-        yield server
 
 
 def snapshot(cache: Path) -> Path:
