@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import re
+import stat
 import struct
 import warnings
 from dataclasses import dataclass
@@ -14,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from photofind.core.errors import PhotoLoadError
+from photofind.core.errors import FileChangedError, FileVanishedError, PhotoLoadError
 
 # Pillow decodes AVIF itself (>= 11.2); HEIC/HEIF needs the pillow-heif plugin.
 try:
@@ -108,23 +110,65 @@ class LoadedPhoto:
     info: PhotoInfo
 
 
-def read_bytes(path: Path) -> bytes:
-    """Read a whole photo file, refusing ones too large to be photos."""
+# Reasons recorded for files that could not be read at all, as opposed to read and found not
+# to be photos. Fixing them (chmod, a network drive back) changes neither size nor modification
+# time, so the indexer tries such files again once they are readable.
+ACCESS_FAILURES = ("permission denied", "cannot read file", "file vanished")
+
+
+def is_access_failure(reason: str | None) -> bool:
+    return reason is not None and reason.startswith(ACCESS_FAILURES)
+
+
+@dataclass(frozen=True)
+class FileContent:
+    """A file's bytes with the size and modification time of exactly those bytes."""
+
+    data: bytes
+    size: int
+    mtime: float
+
+
+def read_file(path: Path) -> FileContent:
+    """Read a whole photo file, refusing ones too large to be photos.
+
+    The file is stat'ed through the open handle before and after reading, so the size and
+    modification time returned belong to the bytes returned; a file that changed meanwhile
+    (still being copied or saved) raises FileChangedError, one deleted since it was found
+    FileVanishedError. Only regular files are read: a name replaced by a FIFO since the scan
+    would otherwise block forever.
+    """
     try:
-        size = path.stat().st_size
-        if size == 0:
-            raise PhotoLoadError("empty file")
-        if size > MAX_FILE_BYTES:
-            raise PhotoLoadError(f"file too large to be a photo ({size // 2**20} MiB)")
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as f:
+            before = os.fstat(fd)
+            if not stat.S_ISREG(before.st_mode):
+                raise PhotoLoadError("not a regular file")
+            if before.st_size == 0:
+                raise PhotoLoadError("empty file")
+            if before.st_size > MAX_FILE_BYTES:
+                raise PhotoLoadError(
+                    f"file too large to be a photo ({before.st_size // 2**20} MiB)"
+                )
+            data = f.read(MAX_FILE_BYTES + 1)
+            after = os.fstat(fd)
     except PhotoLoadError:
         raise
     except FileNotFoundError as exc:
-        raise PhotoLoadError("file vanished before it could be read") from exc
+        raise FileVanishedError("file vanished before it could be read") from exc
     except PermissionError as exc:
         raise PhotoLoadError("permission denied") from exc
     except OSError as exc:
         raise PhotoLoadError(f"cannot read file: {exc.strerror or exc}") from exc
+    changed = (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns)
+    if changed or len(data) != after.st_size:
+        raise FileChangedError("file changed while it was read")
+    return FileContent(data, after.st_size, after.st_mtime)
+
+
+def read_bytes(path: Path) -> bytes:
+    """Read a whole photo file, refusing ones too large to be photos (see `read_file`)."""
+    return read_file(path).data
 
 
 def load_photo(data: bytes, min_side: int | None = None) -> LoadedPhoto:

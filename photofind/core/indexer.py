@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from photofind.core.encoder import Encoder
-from photofind.core.errors import PhotoLoadError
-from photofind.core.imaging import PhotoInfo, load_photo, read_bytes
+from photofind.core.errors import FileChangedError, FileVanishedError, PhotoLoadError
+from photofind.core.imaging import PhotoInfo, is_access_failure, load_photo, read_file
 from photofind.core.scanning import FileStat, is_within, scan_folders
-from photofind.core.store import Encoded, Failed, Result, Reused, Store
+from photofind.core.store import Encoded, Failed, PhotoRow, Result, Reused, Store
 
 # Measured on a 2-core CPU with ViT-B/32 (benchmarks/PROFILE.md): 16 is as fast as 32 per
 # photo and halves the wait for the first batch.
@@ -40,7 +40,7 @@ class IndexCounts:
     removed: int = 0  # files gone from the library's folders
     failed: int = 0  # unreadable as photos
     unchanged: int = 0  # skipped: same size and modification time as indexed
-    deferred: int = 0  # still being written (watch mode); picked up by a later run
+    deferred: int = 0  # still being written; picked up by a later run
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -76,6 +76,14 @@ class _Hashed:
 
 
 @dataclass(frozen=True)
+class _NotNow:
+    """A file not indexed in this run: it vanished since the scan, or is being written."""
+
+    stat: FileStat
+    vanished: bool
+
+
+@dataclass(frozen=True)
 class _Decoded:
     stat: FileStat
     hash: str
@@ -87,12 +95,19 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def _read_and_hash(stat: FileStat) -> _Hashed | Failed:
+def _read_and_hash(stat: FileStat) -> _Hashed | Failed | _NotNow:
+    """Read a file found by the scan. What is recorded is the size and modification time of
+    the bytes actually read, which may be newer than the scan's."""
     try:
-        data = read_bytes(Path(stat.path))
+        content = read_file(Path(stat.path))
+    except FileVanishedError:
+        return _NotNow(stat, vanished=True)
+    except FileChangedError:
+        return _NotNow(stat, vanished=False)
     except PhotoLoadError as exc:
         return Failed(stat.path, stat.size, stat.mtime, None, str(exc))
-    return _Hashed(stat, content_hash(data), data)
+    read = FileStat(stat.path, content.size, content.mtime)
+    return _Hashed(read, content_hash(content.data), content.data)
 
 
 def _decode(item: _Hashed, encoder: Encoder) -> _Decoded | Failed:
@@ -120,7 +135,10 @@ def index_library(
     photos whose files are gone. The encoder is loaded only if something needs encoding.
 
     `settle_seconds` > 0 defers files modified that recently (a copy still in progress); they
-    are neither indexed nor removed, and a later run picks them up.
+    are neither indexed nor removed, and a later run picks them up. So are files that change
+    while they are read, whatever `settle_seconds`. Files that vanish between the scan and
+    their reading are simply not there. Photos below a folder that is missing (an unplugged
+    drive) or cannot be read right now are kept.
     """
     cancel = cancel or threading.Event()
     folders = [os.path.abspath(f) for f in folders]
@@ -129,9 +147,10 @@ def index_library(
     known = store.photos(model_id)
 
     seen: set[str] = set()
+    unreadable: list[str] = []
     todo: list[FileStat] = []
     now = time.time()
-    for n, stat in enumerate(scan_folders(folders, excluded), 1):
+    for n, stat in enumerate(scan_folders(folders, excluded, unreadable), 1):
         seen.add(stat.path)
         row = known.get(stat.path)
         if (
@@ -139,6 +158,7 @@ def index_library(
             and row.size == stat.size
             and row.mtime == stat.mtime
             and (row.status == "failed" or row.has_vector)
+            and not _readable_again(row)
         ):
             counts.unchanged += 1
         elif settle_seconds and now - stat.mtime < settle_seconds:
@@ -151,7 +171,9 @@ def index_library(
                 yield IndexProgress("done", 0, 0, 0.0, counts, cancelled=True)
                 return
 
-    pipeline = _Pipeline(store, model_name, model_id, load_encoder, counts, batch_size)
+    pipeline = _Pipeline(
+        store, model_name, model_id, load_encoder, counts, batch_size, settle_seconds
+    )
     yield from pipeline.run(todo, cancel, workers or min(8, os.cpu_count() or 2))
     if cancel.is_set():
         yield IndexProgress("done", pipeline.done, len(todo), pipeline.rate, counts, cancelled=True)
@@ -159,16 +181,25 @@ def index_library(
 
     # Sweep only after everything was scanned, so a moved file was found (and its vector
     # reused) before its old path is removed. Folders that are missing right now, such as an
-    # unplugged drive, keep their photos.
+    # unplugged drive, keep their photos, and so do folders that could not be read.
+    seen -= pipeline.vanished
     present = [f for f in folders if os.path.isdir(f)]
     gone = [
         row.id
         for path, row in known.items()
-        if path not in seen and any(is_within(path, f) for f in present)
+        if path not in seen
+        and any(is_within(path, f) for f in present)
+        and not any(is_within(path, u) for u in unreadable)
     ]
     store.delete_photos(gone)
     counts.removed = len(gone)
     yield IndexProgress("done", pipeline.done, len(todo), pipeline.rate, counts)
+
+
+def _readable_again(row: PhotoRow) -> bool:
+    """A file that failed because it could not be read (permissions, an I/O error) is tried
+    again when it is readable: fixing that changes neither its size nor its mtime."""
+    return row.status == "failed" and is_access_failure(row.error) and os.access(row.path, os.R_OK)
 
 
 class _Pipeline:
@@ -189,6 +220,7 @@ class _Pipeline:
         load_encoder: Callable[[], Encoder],
         counts: IndexCounts,
         batch_size: int,
+        settle_seconds: float = 0.0,
     ) -> None:
         self.store = store
         self.model_name = model_name
@@ -197,6 +229,9 @@ class _Pipeline:
         self.encoder: Encoder | None = None
         self.counts = counts
         self.batch_size = batch_size
+        self.settle_seconds = settle_seconds
+        # Files gone between the scan and their reading: not indexed, their rows swept.
+        self.vanished: set[str] = set()
         self.sources = store.vector_sources(model_id) if model_id is not None else {}
         self.unwritten: list[Result] = []
         self.batch: list[_Decoded] = []
@@ -267,7 +302,12 @@ class _Pipeline:
             self._finish(item)
         elif isinstance(item, _Decoded):
             self.batch.append(item)
+        elif isinstance(item, _NotNow):
+            self._skip(item.stat, item.vanished)
         elif isinstance(item, _Hashed):
+            if self.settle_seconds and time.time() - item.stat.mtime < self.settle_seconds:
+                self._skip(item.stat, vanished=False)  # written to since the scan
+                return None
             source = self.sources.get(item.hash)
             if source is not None:
                 s = item.stat
@@ -278,6 +318,13 @@ class _Pipeline:
                 self.in_progress[item.hash] = []
                 return item
         return None
+
+    def _skip(self, stat: FileStat, vanished: bool) -> None:
+        self.done += 1
+        if vanished:
+            self.vanished.add(stat.path)
+        else:
+            self.counts.deferred += 1
 
     def _finish(self, result: Result) -> None:
         self.unwritten.append(result)

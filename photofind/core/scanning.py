@@ -20,20 +20,27 @@ def is_within(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def scan_folders(folders: Iterable[str], excluded: Iterable[str] = ()) -> Iterator[FileStat]:
+def scan_folders(
+    folders: Iterable[str], excluded: Iterable[str] = (), unreadable: list[str] | None = None
+) -> Iterator[FileStat]:
     """Yield every photo file below `folders`, each real directory visited once.
 
     Hidden files and folders are skipped. Symbolic links to folders are followed, but a
     folder already visited (by device and inode) is not entered again, so link loops end.
-    Unreadable folders are skipped rather than failing the whole scan.
+    Folders (and entries) that cannot be read are skipped rather than failing the whole scan;
+    they are appended to `unreadable`, so the caller knows their photos were not looked at
+    (not that they are gone).
     """
     excluded = [os.path.abspath(e) for e in excluded]
     visited: set[tuple[int, int]] = set()
+    skipped = unreadable if unreadable is not None else []
     for folder in folders:
-        yield from _walk(os.path.abspath(folder), excluded, visited)
+        yield from _walk(os.path.abspath(folder), excluded, visited, skipped)
 
 
-def _walk(top: str, excluded: list[str], visited: set[tuple[int, int]]) -> Iterator[FileStat]:
+def _walk(
+    top: str, excluded: list[str], visited: set[tuple[int, int]], unreadable: list[str]
+) -> Iterator[FileStat]:
     stack = [top]
     while stack:
         folder = stack.pop()
@@ -42,6 +49,8 @@ def _walk(top: str, excluded: list[str], visited: set[tuple[int, int]]) -> Itera
         try:
             st = os.stat(folder)
         except OSError:
+            if folder != top:  # a missing library folder is the caller's to notice
+                unreadable.append(folder)
             continue
         key = (st.st_dev, st.st_ino)
         if key in visited:
@@ -51,6 +60,7 @@ def _walk(top: str, excluded: list[str], visited: set[tuple[int, int]]) -> Itera
             with os.scandir(folder) as entries:
                 children = sorted(entries, key=lambda e: e.name)
         except OSError:
+            unreadable.append(folder)
             continue
         subfolders = []
         for entry in children:
@@ -62,7 +72,8 @@ def _walk(top: str, excluded: list[str], visited: set[tuple[int, int]]) -> Itera
                 elif is_photo_name(entry.name) and entry.is_file(follow_symlinks=True):
                     st = entry.stat(follow_symlinks=True)
                     yield FileStat(entry.path, st.st_size, st.st_mtime)
+            except FileNotFoundError:
+                continue  # vanished mid-scan (or a dangling link): simply not there
             except OSError:
-                # Dangling links and files that vanish mid-scan are simply not there.
-                continue
+                unreadable.append(entry.path)  # there, but cannot be looked at right now
         stack.extend(reversed(subfolders))

@@ -28,6 +28,7 @@ class PhotoRow:
     hash: str | None
     status: str  # "ok" or "failed"
     has_vector: bool  # for the model the row was read for
+    error: str | None = None  # why it failed
 
 
 @dataclass(frozen=True)
@@ -240,12 +241,14 @@ class Store:
         """Every photo row by path, with whether it has a vector for `model_id`."""
         rows = self.conn.execute(
             "SELECT p.id, p.path, p.size, p.mtime, p.hash, p.status,"
-            " EXISTS(SELECT 1 FROM vectors v WHERE v.photo_id = p.id AND v.model_id = ?)"
-            " FROM photos p",
+            " EXISTS(SELECT 1 FROM vectors v WHERE v.photo_id = p.id AND v.model_id = ?),"
+            " p.error FROM photos p",
             (model_id if model_id is not None else -1,),
         )
         return {
-            (path := from_db(r[1])): PhotoRow(r[0], path, r[2], r[3], r[4], r[5], bool(r[6]))
+            (path := from_db(r[1])): PhotoRow(
+                r[0], path, r[2], r[3], r[4], r[5], bool(r[6]), r[7]
+            )
             for r in rows
         }
 
