@@ -45,7 +45,9 @@ class Library:
         self.model_name = model_key(model)
         self.store = Store.open(data_dir)
         self._encoder: Encoder | None = None
-        self.searcher = Searcher(self.store, self.model_name, self.encoder)
+        self.searcher = Searcher(
+            self.store, self.model_name, self.encoder, snapshot_dir=data_dir / "vector-snapshots"
+        )
 
     def close(self) -> None:
         self.store.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -102,8 +103,21 @@ def _migrate_1_to_2(db: sqlite_utils.Database) -> None:
     db["excluded"].create({"path": str, "added_at": str}, pk="path")
 
 
+def _migrate_2_to_3(db: sqlite_utils.Database) -> None:
+    # The revision that wrote each vector, so a reader holding the vectors of revision R can
+    # fetch only what was added after R instead of reloading a million rows.
+    db.execute("ALTER TABLE vectors ADD COLUMN written INTEGER NOT NULL DEFAULT 0")
+    db.execute("CREATE INDEX vectors_by_write ON vectors(model_id, written)")
+    # Files kept beside the database (vector snapshots) name the library they belong to.
+    db.execute("INSERT INTO meta(key, value) VALUES ('library_id', ?)", [uuid.uuid4().hex])
+
+
 # MIGRATIONS[n] takes a database from schema version n to n + 1. Append, never edit.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_0_to_1, _migrate_1_to_2]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _migrate_0_to_1,
+    _migrate_1_to_2,
+    _migrate_2_to_3,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -142,12 +156,19 @@ class Store:
         conn.execute("PRAGMA foreign_keys=ON")
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
+        self._removed_in_write = False  # set by _upsert inside write()
         self._migrate()
 
     @classmethod
     def open(cls, data_dir: Path) -> Store:
+        """Open (or create) the library in `data_dir`. Both are private to the user: the
+        folder is created 0700 and the database 0600 (SQLite gives its -wal and -shm files the
+        database's permissions)."""
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        return cls(connect(data_dir / DB_NAME))
+        path = data_dir / DB_NAME
+        if not path.exists():
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        return cls(connect(path))
 
     def close(self) -> None:
         self.conn.close()
@@ -202,7 +223,7 @@ class Store:
                 if is_within(p := from_db(raw), path) and not any(is_within(p, f) for f in others)
             ]
             self.conn.executemany("DELETE FROM photos WHERE id = ?", doomed)
-            self._bump_revision()
+            self._bump_revision(removed=bool(doomed))
             return len(doomed)
 
     def excluded(self) -> list[str]:
@@ -246,9 +267,7 @@ class Store:
             (model_id if model_id is not None else -1,),
         )
         return {
-            (path := from_db(r[1])): PhotoRow(
-                r[0], path, r[2], r[3], r[4], r[5], bool(r[6]), r[7]
-            )
+            (path := from_db(r[1])): PhotoRow(r[0], path, r[2], r[3], r[4], r[5], bool(r[6]), r[7])
             for r in rows
         }
 
@@ -298,14 +317,22 @@ class Store:
         the Encoded results' vectors belong to (None when there are none)."""
         now = _now()
         with self._transaction():
+            revision = self.revision() + 1  # what this transaction's bump makes it
+            self._removed_in_write = False
             for r in results:
                 if isinstance(r, Encoded):
                     if model_id is None:
                         raise ValueError("encoded results need the model they were encoded with")
                     pid = self._upsert(r.path, r.size, r.mtime, r.hash, r.info, "ok", None, now)
                     self.conn.execute(
-                        "INSERT INTO vectors(photo_id, model_id, vector) VALUES (?, ?, ?)",
-                        (pid, model_id, np.asarray(r.vector, dtype=np.float32).tobytes()),
+                        "INSERT INTO vectors(photo_id, model_id, vector, written)"
+                        " VALUES (?, ?, ?, ?)",
+                        (
+                            pid,
+                            model_id,
+                            np.asarray(r.vector, dtype=np.float32).tobytes(),
+                            revision,
+                        ),
                     )
                 elif isinstance(r, Reused):
                     src = self.conn.execute(
@@ -316,14 +343,14 @@ class Store:
                     # Every model's vector travels with the content, so a later model switch
                     # back does not re-encode a moved photo either.
                     self.conn.execute(
-                        "INSERT OR REPLACE INTO vectors(photo_id, model_id, vector)"
-                        " SELECT ?, model_id, vector FROM vectors WHERE photo_id = ?",
-                        (pid, r.source_id),
+                        "INSERT OR REPLACE INTO vectors(photo_id, model_id, vector, written)"
+                        " SELECT ?, model_id, vector, ? FROM vectors WHERE photo_id = ?",
+                        (pid, revision, r.source_id),
                     )
                 else:
                     info = PhotoInfo(0, 0, None)
                     self._upsert(r.path, r.size, r.mtime, r.hash, info, "failed", r.reason, now)
-            self._bump_revision()
+            self._bump_revision(removed=self._removed_in_write)
 
     def _upsert(
         self,
@@ -358,7 +385,8 @@ class Store:
         ).fetchone()
         pid = int(row[0])
         # The content changed (or failed): vectors of every model are stale now.
-        self.conn.execute("DELETE FROM vectors WHERE photo_id = ?", (pid,))
+        if self.conn.execute("DELETE FROM vectors WHERE photo_id = ?", (pid,)).rowcount:
+            self._removed_in_write = True
         return pid
 
     def delete_photos(self, ids: Sequence[int]) -> None:
@@ -366,7 +394,7 @@ class Store:
             return
         with self._transaction():
             self.conn.executemany("DELETE FROM photos WHERE id = ?", [(i,) for i in ids])
-            self._bump_revision()
+            self._bump_revision(removed=True)
 
     # -- vectors --------------------------------------------------------------
 
@@ -375,29 +403,52 @@ class Store:
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
         return int(row[0]) if row else 0
 
-    def _bump_revision(self) -> None:
+    def _bump_revision(self, removed: bool = False) -> None:
+        """Count a write. `removed`: it took vectors away (deleted or replaced photos), which
+        readers cannot pick up incrementally (see `removed_since`)."""
         self.conn.execute(
             "INSERT INTO meta(key, value) VALUES ('revision', '1')"
             " ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
         )
+        if removed:
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta(key, value)"
+                " SELECT 'removed', value FROM meta WHERE key = 'revision'"
+            )
+
+    def library_id(self) -> str:
+        """A name for this library that no other database shares (files kept beside the
+        database, such as vector snapshots, carry it)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'library_id'").fetchone()
+        return str(row[0])
+
+    def removed_since(self, revision: int) -> bool:
+        """Whether any vector was removed or replaced after `revision`; if not, the vectors of
+        `revision` plus `vectors_since(revision)` are the current ones."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'removed'").fetchone()
+        return row is not None and int(row[0]) > revision
 
     def vectors(
-        self, model_id: int, dtype: type[np.floating] = np.float32
+        self, model_id: int, dtype: type[np.floating] = np.float32, since: int = 0
     ) -> tuple[np.ndarray, np.ndarray]:
         """(photo ids, unit vectors as an (N, dim) matrix of `dtype`) for the model's good
-        photos. Read in chunks into one preallocated matrix, so a large library never holds
-        a second full copy in float32 while loading."""
+        photos; with `since`, only those written after that revision. Read in chunks into one
+        preallocated matrix, so a large library never holds a second full copy in float32
+        while loading."""
         query = (
             " FROM vectors v JOIN photos p ON p.id = v.photo_id"
             " WHERE v.model_id = ? AND p.status = 'ok'"
         )
-        count = self.conn.execute("SELECT COUNT(*)" + query, (model_id,)).fetchone()[0]
+        args: tuple[int, ...] = (model_id,)
+        if since:
+            query += " AND v.written > ?"
+            args = (model_id, since)
+        count = self.conn.execute("SELECT COUNT(*)" + query, args).fetchone()[0]
         dim = self.conn.execute("SELECT dim FROM models WHERE id = ?", (model_id,)).fetchone()
         ids = np.zeros(count, dtype=np.int64)
         matrix = np.zeros((count, dim[0] if dim else 0), dtype=dtype)
-        cursor = self.conn.execute(
-            "SELECT v.photo_id, v.vector" + query + " ORDER BY v.photo_id", (model_id,)
-        )
+        order = " ORDER BY v.photo_id"
+        cursor = self.conn.execute("SELECT v.photo_id, v.vector" + query + order, args)
         filled = 0
         while filled < count and (rows := cursor.fetchmany(8192)):
             rows = rows[: count - filled]  # a writer may have added rows since the count

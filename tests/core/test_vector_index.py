@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import numpy as np
+import pytest
 
 from photofind.core.imaging import PhotoInfo
 from photofind.core.search import VectorIndex
@@ -48,3 +50,104 @@ def test_top_is_sorted_excludes_and_follows_the_store() -> None:
     assert scores == sorted(scores, reverse=True)
     store.delete_photos([pid for pid, _ in ranked])
     assert not {pid for pid, _ in ranked} & {pid for pid, _ in index.top(vectors[0], 5)}
+
+
+def _exact_top(store: Store, query: np.ndarray, k: int) -> list[int]:
+    # Store.vectors itself, not the instance's (which a test may be counting calls of).
+    ids, matrix = Store.vectors(store, store.find_model("m") or 0)
+    return [int(ids[i]) for i in np.argsort(-(matrix @ query))[:k]]
+
+
+def _add(store: Store, vectors: np.ndarray, first: int) -> None:
+    info = PhotoInfo(1, 1, None)
+    model = store.model_id("m", vectors.shape[1])
+    batch = [
+        Encoded(f"/new/{first + i}", 1, 1.0, f"n{first + i}", info, v)
+        for i, v in enumerate(vectors)
+    ]
+    store.write(batch, model)
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+def _open(db: Path) -> Store:
+    return Store(sqlite3.connect(db, isolation_level=None))
+
+
+def test_photos_added_while_searching_are_appended_without_a_reload(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store, _ = _library(400, dim=16)
+    index = VectorIndex(store, "m")
+    index.refresh()
+    full_loads = []
+    real_vectors = store.vectors
+    monkeypatch.setattr(
+        store,
+        "vectors",
+        lambda model_id, dtype=np.float32, since=0: (
+            full_loads.append(since) or real_vectors(model_id, dtype, since)
+        ),
+    )
+    rng = np.random.default_rng(3)
+    for batch in range(5):  # indexing, one batch at a time, with a search after each
+        new = rng.normal(size=(16, 16))
+        _add(
+            store, (new / np.linalg.norm(new, axis=1, keepdims=True)).astype(np.float32), batch * 16
+        )
+        query = new[0] / np.linalg.norm(new[0])
+        assert [pid for pid, _ in index.top(query, 5)] == _exact_top(store, query, 5)
+    assert len(index) == 400 + 5 * 16
+    assert all(since > 0 for since in full_loads), "only the new rows were read"
+
+    store.delete_photos([1, 2, 3])  # a removal: the next refresh reloads everything
+    index.refresh()
+    assert 0 in full_loads and len(index) == 400 + 5 * 16 - 3
+    assert not {1, 2, 3} & set(index.ids.tolist())
+
+
+def test_snapshot_starts_the_next_process_with_only_the_new_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from photofind.core import search
+
+    monkeypatch.setattr(search, "SNAPSHOT_MIN_PHOTOS", 100)
+    db = tmp_path / "library.db"
+    store = _open(db)
+    rng = np.random.default_rng(4)
+    vectors = _unit(rng.normal(size=(300, 16)))
+    _add(store, vectors[:200], 0)
+    first = VectorIndex(store, "m", tmp_path / "snapshots")
+    first.refresh()
+    assert len(list((tmp_path / "snapshots").glob("*.npz"))) == 1
+    _add(store, vectors[200:], 200)  # indexing went on after the snapshot
+
+    later = VectorIndex(
+        Store(sqlite3.connect(db, isolation_level=None)), "m", tmp_path / "snapshots"
+    )
+    reads = []
+    real_vectors = later.store.vectors
+    monkeypatch.setattr(
+        later.store,
+        "vectors",
+        lambda model_id, dtype=np.float32, since=0: (
+            reads.append(since) or real_vectors(model_id, dtype, since)
+        ),
+    )
+    later.refresh()
+    assert reads and all(since > 0 for since in reads), "the snapshot was used"
+    assert sorted(later.ids.tolist()) == sorted(
+        store.vectors(store.find_model("m") or 0)[0].tolist()
+    )
+    query = vectors[250]
+    assert [pid for pid, _ in later.top(query, 5)] == _exact_top(store, query, 5)
+
+    # A removal after the snapshot makes it useless: the store is read in full instead.
+    store.delete_photos([int(later.ids[0])])
+    fresh = VectorIndex(
+        Store(sqlite3.connect(db, isolation_level=None)), "m", tmp_path / "snapshots"
+    )
+    fresh.refresh()
+    assert len(fresh) == 299
