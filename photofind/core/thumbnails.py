@@ -86,8 +86,10 @@ def _write_entry(entry: Path, image: Image.Image) -> None:
     """Store atomically; a cache that cannot be written (read-only, disk full) is not an error,
     the thumbnail is simply made again next time."""
     try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
+        # Private like the rest of the data dir: thumbnails show what the photos show.
+        entry.parent.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        entry.parent.mkdir(exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")  # created 0600
     except OSError:
         return
     try:
