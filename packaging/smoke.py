@@ -69,12 +69,15 @@ def check_bundle(exe: Path) -> None:
         exe.parent / "install-desktop-entry.sh",
     ]
     missing = [str(p) for p in wanted if not p.exists()]
-    platforms = list(internal.glob("PySide6/Qt/plugins/platforms/libqoffscreen.so"))
+    platforms = list(internal.glob("PySide6/Qt/plugins/platforms/*qoffscreen*"))
     if not platforms:
         missing.append("the Qt offscreen platform plugin")
     if missing:
         raise SmokeError("the bundle lacks: " + ", ".join(missing))
-    print("ok   the bundle holds the icons, desktop files and Qt plugins")
+    cuda = sorted(p.name for p in internal.rglob("libcud*"))
+    if cuda:
+        raise SmokeError(f"the bundle holds CUDA libraries, which the CPU build never uses: {cuda}")
+    print("ok   the bundle holds the icons, desktop files and Qt plugins, and no CUDA libraries")
 
 
 def check_cli(exe: Path, env: dict[str, str], work: Path) -> None:

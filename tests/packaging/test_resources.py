@@ -63,6 +63,9 @@ def test_desktop_entry_is_a_well_formed_application_entry() -> None:
     assert entry["Exec"] == "photofind"  # the installer points it at the real executable
     assert entry["Icon"] == APP_ID  # the installed icon's name
     assert entry["Terminal"] == "false"
+    # On X11 desktops match the window to this entry by WM_CLASS, whose class Qt takes from the
+    # application name (app.py: setApplicationName("Photofind")).
+    assert entry["StartupWMClass"] == "Photofind"
     for key in ("Categories", "Keywords"):
         assert entry[key].endswith(";"), f"{key} is a list and must end with ';'"
     assert "Graphics" in entry["Categories"].split(";")  # a main category
