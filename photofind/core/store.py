@@ -137,11 +137,27 @@ def from_db(value: str | bytes) -> str:
 
 def connect(path: Path) -> sqlite3.Connection:
     """Open the library file: WAL so readers never block the writer, and a generous busy wait
-    so a second process (the app beside a CLI run) waits for the writer instead of failing."""
+    so a second process (the app beside a CLI run) waits for the writer instead of failing.
+    A library from a newer photofind is refused before anything is written to it (switching
+    it to WAL would already rewrite its header)."""
     conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
+    try:
+        _refuse_newer(conn)
+    except SchemaError:
+        conn.close()
+        raise
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     return conn
+
+
+def _refuse_newer(conn: sqlite3.Connection) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise SchemaError(
+            f"this library was written by a newer photofind (schema {version}, this version "
+            f"knows {SCHEMA_VERSION}); update photofind, or use another --data-dir"
+        )
 
 
 def _now() -> str:
@@ -176,17 +192,18 @@ class Store:
     # -- schema ---------------------------------------------------------------
 
     def _migrate(self) -> None:
-        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise SchemaError(
-                f"this library was written by a newer photofind (schema {version}, this version "
-                f"knows {SCHEMA_VERSION}); update photofind, or use another --data-dir"
-            )
-        while version < SCHEMA_VERSION:
+        """Step an older database up to SCHEMA_VERSION in place, one transaction per step, so
+        an interrupted upgrade leaves a database at some version, never between two."""
+        _refuse_newer(self.conn)
+        while self.schema_version < SCHEMA_VERSION:
             with self._transaction():
-                MIGRATIONS[version](self.db)
-                version += 1
-                self.conn.execute(f"PRAGMA user_version={version}")
+                # Read again under the write lock: another process opening the same old
+                # library (the app and a CLI run after an upgrade) may have just migrated it.
+                version = self.schema_version
+                if version < SCHEMA_VERSION:
+                    MIGRATIONS[version](self.db)
+                    version += 1
+                    self.conn.execute(f"PRAGMA user_version={version}")
 
     def _transaction(self) -> sqlite3.Connection:
         # BEGIN IMMEDIATE takes the write lock up front, so two writers queue on the busy
