@@ -139,7 +139,11 @@ class Encoder:
         self.name = name
         self.device = device
         self.dtype = dtype
-        self.dim = int(model.config.projection_dim)
+        config = model.config
+        text_config = getattr(config, "text_config", config)
+        self.dim = int(getattr(config, "projection_dim", None) or text_config.hidden_size)
+        # A text tower loaded on its own (Encoder.load(text_only=True)) cannot encode photos.
+        self.text_only = not hasattr(model, "get_image_features")
         # Queries are padded to a few fixed lengths: torch on the CPU pays extra the first
         # time it meets a new shape, and the full 77 tokens would double the cost of a short
         # query. CLIP's causal mask makes the padding change nothing (cosine 1.0).
@@ -150,7 +154,7 @@ class Encoder:
         self._text_tower_ready = False
         self._text_length = min(
             int(getattr(tokenizer, "model_max_length", 77) or 77),
-            int(model.config.text_config.max_position_embeddings),
+            int(text_config.max_position_embeddings),
         )
 
     @classmethod
@@ -161,17 +165,21 @@ class Encoder:
         *,
         on_download: Callable[[DownloadProgress], None] | None = None,
         cancel: threading.Event | None = None,
+        text_only: bool = False,
     ) -> Encoder:
         """Load a local folder or a hub id. A hub id not yet in the Hugging Face cache is
         downloaded first (see photofind.core.download), reporting to `on_download`; setting
-        `cancel` stops that download with DownloadCancelled, and the next load resumes it."""
+        `cancel` stops that download with DownloadCancelled, and the next load resumes it.
+
+        `text_only` loads just the text tower where the model family has one of its own (a
+        text search in a fresh process needs nothing else): less to read and to set up."""
         import torch
 
         dev = resolve_device(device)
         # Half precision is fast and accurate enough for CLIP on GPUs; CPUs run float32.
         dtype = torch.float16 if dev in ("cuda", "mps") else torch.float32
         with _quiet_hub_logs():
-            model, tokenizer, processor = _load_parts(ref, dtype, on_download, cancel)
+            model, tokenizer, processor = _load_parts(ref, dtype, on_download, cancel, text_only)
         model.to(dev).eval()
         return cls(
             model, tokenizer, Preprocessing.from_processor(processor), model_key(ref), dev, dtype
@@ -181,6 +189,8 @@ class Encoder:
         """A batch of preprocessed images (N, 3, H, W) -> (N, dim) unit vectors."""
         import torch
 
+        if self.text_only:
+            raise RuntimeError("this encoder holds only the text tower; load the whole model")
         with torch.inference_mode():
             batch = torch.from_numpy(np.ascontiguousarray(pixels)).to(self.device, self.dtype)
             return _unit(self.model.get_image_features(pixel_values=batch))
@@ -209,7 +219,11 @@ class Encoder:
         )
         with torch.inference_mode():
             tokens = {k: v.to(self.device) for k, v in tokens.items()}
-            return _unit(self.model.get_text_features(**tokens))
+            if hasattr(self.model, "get_text_features"):
+                return _unit(self.model.get_text_features(**tokens))
+            output = self.model(**tokens)
+            embeds = getattr(output, "text_embeds", None)
+            return _unit(embeds if embeds is not None else output)
 
 
 def _quantize_text_tower(model: Any) -> bool:
@@ -258,6 +272,7 @@ def _load_parts(
     dtype: torch.dtype,
     on_download: Callable[[DownloadProgress], None] | None = None,
     cancel: threading.Event | None = None,
+    text_only: bool = False,
 ) -> tuple[Any, Any, Any]:
     from transformers import AutoImageProcessor, AutoModel, AutoTokenizer
 
@@ -272,8 +287,9 @@ def _load_parts(
     def load(local_only: bool) -> tuple[Any, Any, Any]:
         source = str(path) if path.is_dir() else ref
         kwargs = {"local_files_only": local_only}
+        model_class = _text_tower_class(source, local_only) if text_only else None
         return (
-            AutoModel.from_pretrained(source, dtype=dtype, **kwargs),
+            (model_class or AutoModel).from_pretrained(source, dtype=dtype, **kwargs),
             AutoTokenizer.from_pretrained(source, **kwargs),
             AutoImageProcessor.from_pretrained(source, **kwargs),
         )
@@ -311,12 +327,31 @@ def _load_parts(
             "weights, preprocessor_config.json and tokenizer files"
         ) from exc
     model = parts[0]
-    if not (hasattr(model, "get_image_features") and hasattr(model, "get_text_features")):
+    whole = hasattr(model, "get_image_features") and hasattr(model, "get_text_features")
+    if not whole and not (text_only and type(model).__name__ in _TEXT_TOWERS.values()):
         raise ModelLoadError(
             f"{ref!r} is a {type(model).__name__}, not a CLIP-family model "
             "with image and text towers"
         )
     return parts
+
+
+# Model families whose text tower transformers can load on its own from the whole checkpoint.
+_TEXT_TOWERS = {
+    "clip": "CLIPTextModelWithProjection",
+    "siglip": "SiglipTextModel",
+    "siglip2": "Siglip2TextModel",
+}
+
+
+def _text_tower_class(source: str, local_only: bool) -> Any:
+    """The text-tower class for the checkpoint's family, or None (then the whole model)."""
+    import transformers
+    from transformers import AutoConfig
+
+    model_type = AutoConfig.from_pretrained(source, local_files_only=local_only).model_type
+    name = _TEXT_TOWERS.get(model_type)
+    return getattr(transformers, name, None) if name else None
 
 
 def _hub_reachable(timeout: float = 3.0) -> bool:

@@ -45,8 +45,13 @@ class Library:
         self.model_name = model_key(model)
         self.store = Store.open(data_dir)
         self._encoder: Encoder | None = None
+        self._text_encoder: Encoder | None = None
         self.searcher = Searcher(
-            self.store, self.model_name, self.encoder, snapshot_dir=data_dir / "vector-snapshots"
+            self.store,
+            self.model_name,
+            self.encoder,
+            text_encoder=self.text_encoder,
+            snapshot_dir=data_dir / "vector-snapshots",
         )
 
     def close(self) -> None:
@@ -62,6 +67,21 @@ class Library:
                 cancel=cancel or self._download_cancel,
             )
         return self._encoder
+
+    def text_encoder(self) -> Encoder:
+        """What text queries need: the whole model once it is loaded, else its text tower
+        alone, which a process that only searches by text loads in about half the time."""
+        if self._encoder is not None:
+            return self._encoder
+        if self._text_encoder is None:
+            self._text_encoder = Encoder.load(
+                self.model,
+                self.device,
+                on_download=self.on_download,
+                cancel=self._download_cancel,
+                text_only=True,
+            )
+        return self._text_encoder
 
     def add_folders(self, folders: list[str]) -> list[str]:
         """Remember folders (checked to exist first, so none is added if one is wrong)."""

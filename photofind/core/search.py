@@ -207,11 +207,13 @@ class Searcher:
         store: Store,
         model_name: str,
         encoder: Callable[[], Encoder],
+        text_encoder: Callable[[], Encoder] | None = None,
         snapshot_dir: Path | None = None,
     ) -> None:
         self.store = store
         self.index = VectorIndex(store, model_name, snapshot_dir)
         self._encoder = encoder
+        self._text_encoder = text_encoder or encoder
         self._text_vectors: dict[str, np.ndarray] = {}
 
     def text(self, query: str, top: int = 20) -> list[Hit]:
@@ -221,7 +223,7 @@ class Searcher:
         # Typing pauses, Back and re-runs repeat queries: keep their vectors.
         vector = self._text_vectors.get(query)
         if vector is None:
-            vector = self._encoder().encode_texts([query])[0]
+            vector = self._text_encoder().encode_texts([query])[0]
             if len(self._text_vectors) >= 256:
                 self._text_vectors.pop(next(iter(self._text_vectors)))
             self._text_vectors[query] = vector

@@ -117,3 +117,25 @@ def test_incomplete_model_folder_is_a_typed_error(model_dir: Path, tmp_path: Pat
     next(broken.glob("*.safetensors")).unlink()
     with pytest.raises(ModelLoadError, match="cannot load folder"):
         Encoder.load(str(broken), "cpu")
+
+
+def test_text_tower_alone_gives_the_same_query_vectors(
+    encoder: Encoder, model_dir: Path, tmp_path: Path
+) -> None:
+    text_only = Encoder.load(str(model_dir), "cpu", text_only=True)
+    assert text_only.text_only and not encoder.text_only
+    queries = [caption(c, s) for c, s in CLASSES]
+    assert np.allclose(text_only.encode_texts(queries), encoder.encode_texts(queries), atol=1e-5)
+    with pytest.raises(RuntimeError):
+        text_only.encode_images([make_photo("red", "circle", np.random.default_rng(0))])
+
+    # A process that only searches by text loads only the text tower.
+    from photofind.core.library import Library
+
+    library = Library(tmp_path / "data", str(model_dir), "cpu")
+    try:
+        library.searcher.text("a photo of a red circle")
+        loaded = library._text_encoder
+        assert loaded is not None and loaded.text_only and library._encoder is None
+    finally:
+        library.close()
