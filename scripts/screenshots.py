@@ -120,6 +120,7 @@ class Shots:
             self.results(indexed)
             self.indexing(photos.parent)
             self.model_error()
+            self.download()
         finally:
             # Closing stops each window's library thread, also when a shot failed.
             for widget in app.topLevelWidgets():
@@ -224,6 +225,31 @@ class Shots:
         _settle(300)
         self._save(window.grab(), "07-model-error.png")
         window.close()
+
+    def download(self) -> None:
+        """A first run fetching its model, served by the tests' stand-in hub (the fixture
+        model stands in for the real one, so the sizes are the fixture's)."""
+        from hub_server import FIXTURE_REPO, Hold, HubServer, repo_from_folder
+        from huggingface_hub import constants
+
+        hold = Hold(after=2_500_000)
+        with HubServer({FIXTURE_REPO: repo_from_folder(self.model)}, chunk_delay=0.002) as hub:
+            hub.hold["model.safetensors"] = hold
+            os.environ.update(HF_ENDPOINT=hub.endpoint, HF_HUB_OFFLINE="0")
+            constants.HF_HUB_OFFLINE = False
+            constants.ENDPOINT = hub.endpoint
+            constants.HUGGINGFACE_CO_URL_TEMPLATE = (
+                hub.endpoint + "/{repo_id}/resolve/{revision}/{filename}"
+            )
+            constants.HF_HUB_CACHE = str(self.scratch / "hf-cache")
+            window = self._window(self.scratch / "downloading", model=FIXTURE_REPO)
+            bar = window.page.download
+            _wait_until(lambda: hold.reached.is_set() and bar.isVisible(), "the download")
+            _settle(500)
+            self._save(window.grab(), "08-download.png")
+            hold.release.set()
+            self._wait_for_model(window)
+            window.close()
 
     # -- helpers --------------------------------------------------------------
 
