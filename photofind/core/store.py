@@ -342,7 +342,7 @@ class Store:
                         raise ValueError("encoded results need the model they were encoded with")
                     pid = self._upsert(r.path, r.size, r.mtime, r.hash, r.info, "ok", None, now)
                     self.conn.execute(
-                        "INSERT INTO vectors(photo_id, model_id, vector, written)"
+                        "INSERT OR REPLACE INTO vectors(photo_id, model_id, vector, written)"
                         " VALUES (?, ?, ?, ?)",
                         (
                             pid,
@@ -380,6 +380,9 @@ class Store:
         error: str | None,
         now: str,
     ) -> int:
+        before = self.conn.execute(
+            "SELECT hash FROM photos WHERE path = ?", (to_db(path),)
+        ).fetchone()
         row = self.conn.execute(
             "INSERT INTO photos(path, size, mtime, hash, width, height, taken_at, status, error,"
             " indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -401,8 +404,12 @@ class Store:
             ),
         ).fetchone()
         pid = int(row[0])
-        # The content changed (or failed): vectors of every model are stale now.
-        if self.conn.execute("DELETE FROM vectors WHERE photo_id = ?", (pid,)).rowcount:
+        same_content = before is not None and content_hash is not None and before[0] == content_hash
+        # The content changed (or failed): vectors of every model are stale now. Encoding the
+        # same content with another model keeps the others' vectors, so switching back to a
+        # model needs no re-encoding.
+        stale = status != "ok" or not same_content
+        if stale and self.conn.execute("DELETE FROM vectors WHERE photo_id = ?", (pid,)).rowcount:
             self._removed_in_write = True
         return pid
 

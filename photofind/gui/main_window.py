@@ -42,7 +42,7 @@ from photofind.gui.results_page import (
 from photofind.gui.search_flow import SearchFlow
 from photofind.gui.settings import AppSettings, Preferences
 from photofind.gui.settings_dialog import SettingsDialog
-from photofind.gui.style import sentence
+from photofind.gui.style import plain_tooltip, sentence
 from photofind.gui.thumbnail_loader import ThumbnailLoader
 from photofind.gui.worker import LibraryState, LibraryWorker, ModelProblem
 
@@ -205,7 +205,9 @@ class MainWindow(QMainWindow):
         self.banner.hide()
         self.page.download.hide()
         self.search.setPlaceholderText(READY_PLACEHOLDER)
-        self.index_status.library.setToolTip(f"Model: {self._prefs.model} (on {device})")
+        self.index_status.library.setToolTip(
+            plain_tooltip(f"Model: {self._prefs.model} (on {device})")
+        )
         self.flow.model_ready()
 
     def _model_failed(self, problem: ModelProblem) -> None:
