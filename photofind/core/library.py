@@ -12,7 +12,8 @@ from photofind.core.encoder import DEFAULT_MODEL, Encoder, model_key
 from photofind.core.errors import FolderNotFoundError
 from photofind.core.indexer import IndexProgress, index_library
 from photofind.core.lock import index_lock
-from photofind.core.search import Searcher
+from photofind.core.scanning import is_within
+from photofind.core.search import Hit, Searcher
 from photofind.core.store import Store
 
 if TYPE_CHECKING:
@@ -82,6 +83,16 @@ class Library:
                 text_only=True,
             )
         return self._text_encoder
+
+    def without_unavailable(self, hits: list[Hit]) -> tuple[list[Hit], list[str]]:
+        """The hits whose library folder is reachable now, and the folders that are not (an
+        unplugged drive, an unmounted share): their photos stay indexed, only hidden. One
+        check per folder, never per photo, so a dead network mount cannot stall a search."""
+        missing = [f for f in self.store.folders() if not os.path.isdir(f)]
+        if not missing:
+            return hits, []
+        kept = [h for h in hits if not any(is_within(h.path, f) for f in missing)]
+        return kept, missing
 
     def add_folders(self, folders: list[str]) -> list[str]:
         """Remember folders (checked to exist first, so none is added if one is wrong)."""

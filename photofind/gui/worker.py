@@ -243,6 +243,13 @@ class LibraryWorker(QThread):
             log.exception("search failed")
             self.searchFailed.emit(search.request_id, f"search failed: {_first_line(exc)}")
             return
+        hits, missing = self._library.without_unavailable(hits)
+        if missing:
+            where, it = (missing[0], "it") if len(missing) == 1 else ("some folders", "they")
+            self.problem.emit(
+                f"photos in {where} are not shown while {it} cannot be reached; they stay "
+                f"indexed and come back when {it} is connected again"
+            )
         self.resultsReady.emit(search.request_id, hits)
 
     def _load_model(self) -> None:

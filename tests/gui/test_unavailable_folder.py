@@ -1,0 +1,49 @@
+"""A library folder that disappears (an unplugged drive) keeps its photos indexed: they are
+hidden from results, with a note saying why, and come back without re-encoding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+from shapes import generate_folder
+from window_helpers import INDEX_TIMEOUT_MS, OpenWindow, wait_for_model, wait_for_top
+
+from photofind.core.indexer import IndexProgress
+
+
+def test_photos_of_an_unplugged_folder_are_hidden_then_come_back(
+    qtbot: QtBot, open_window: OpenWindow, tmp_path: Path
+) -> None:
+    drive = tmp_path / "usb" / "Photos"
+    generate_folder(drive, per_class=2, seed=7)
+    window = open_window(tmp_path / "data")
+    wait_for_model(qtbot, window)
+    finished: list[IndexProgress] = []
+    window.worker.indexFinished.connect(finished.append)
+    window.add_folder(str(drive))
+    qtbot.waitUntil(lambda: bool(finished), timeout=INDEX_TIMEOUT_MS)
+    qtbot.keyClicks(window.search, "a photo of a red circle")
+    qtbot.keyClick(window.search, "\r")
+    wait_for_top(qtbot, window, "red_circle", count=2)
+    shown = window.results.rowCount()
+
+    unplugged = tmp_path / "usb-away"
+    drive.parent.rename(unplugged)
+    window.go_back()
+    qtbot.keyClicks(window.search, "a photo of a red circle")
+    qtbot.keyClick(window.search, "\r")
+    qtbot.waitUntil(lambda: "cannot be reached" in window.statusBar().currentMessage())
+    assert str(drive) in window.statusBar().currentMessage()
+    assert window.results.rowCount() == 0
+
+    unplugged.rename(drive.parent)
+    finished.clear()
+    window.reindex_action.trigger()
+    qtbot.waitUntil(lambda: bool(finished), timeout=INDEX_TIMEOUT_MS)
+    assert finished[-1].counts.encoded == 0 and finished[-1].counts.removed == 0
+    window.go_back()
+    qtbot.keyClicks(window.search, "a photo of a red circle")
+    qtbot.keyClick(window.search, "\r")
+    wait_for_top(qtbot, window, "red_circle", count=2)
+    assert window.results.rowCount() == shown
