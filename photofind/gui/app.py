@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 from photofind.core.encoder import DEFAULT_MODEL
 from photofind.core.library import default_data_dir
 from photofind.gui.desktop import release_clipboard
+from photofind.gui.icon import APP_ID, app_icon
 from photofind.gui.main_window import MainWindow
 from photofind.gui.settings import AppSettings, Preferences
 
@@ -40,7 +41,9 @@ def run_app(data_dir: Path | None, model: str = DEFAULT_MODEL, device: str = "au
     assert isinstance(app, QApplication)
     app.setApplicationName("Photofind")
     app.setApplicationDisplayName("Photofind")
-    app.setDesktopFileName("photofind")
+    # The desktop entry's id: desktops match the window to its menu entry and icon by it.
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(app_icon())
 
     settings = AppSettings(data_dir)
     window = MainWindow(data_dir, settings, effective_preferences(settings.load(), model, device))
