@@ -52,3 +52,8 @@ class DownloadError(ModelLoadError):
 
 class DownloadCancelled(ModelLoadError):
     """The model download was cancelled; what was downloaded is kept and the next try resumes."""
+
+
+class OptionalDependencyError(PhotofindError):
+    """A feature was asked for whose optional package is not installed; the message names the
+    pip command that installs it (for example the approximate index's `photofind[ann]`)."""
