@@ -77,7 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print this run's counts as JSON")
 
     p = sub.add_parser("search", help="photos matching a description")
-    p.add_argument("text", metavar="TEXT")
+    p.add_argument(
+        "text",
+        metavar="QUERY",
+        help="a description, or a query such as 'beach + sunset - people', '2:dog + cat' or "
+        "'~/a.jpg - snow' (see README, Queries)",
+    )
     p.add_argument("--top", type=_positive, default=20, metavar="N", help="how many (default 20)")
     p.add_argument("--json", action="store_true", help="print results as a JSON array")
 
@@ -232,7 +237,7 @@ def _print_hits(hits: list[Hit], as_json: bool) -> None:
 
 
 def _cmd_search(library: Library, args: argparse.Namespace) -> int:
-    _print_hits(library.searcher.text(args.text, args.top), args.json)
+    _print_hits(library.searcher.query(args.text, args.top), args.json)
     return 0
 
 

@@ -12,6 +12,7 @@ import numpy as np
 from photofind.core.encoder import Encoder
 from photofind.core.errors import PhotoLoadError, QueryError
 from photofind.core.imaging import load_photo_file
+from photofind.core.query import LocatedQueryError, Query, combine, parse_query
 from photofind.core.store import Store
 
 # How many of the best results get exact float32 scores, and how many more candidates are
@@ -220,17 +221,60 @@ class Searcher:
         query = query.strip()
         if not query:
             raise QueryError("the search text is empty")
+        return self._hits(self._text_vectors_of([query])[0], top)
+
+    def _text_vectors_of(self, texts: list[str]) -> list[np.ndarray]:
         # Typing pauses, Back and re-runs repeat queries: keep their vectors.
-        vector = self._text_vectors.get(query)
-        if vector is None:
-            vector = self._text_encoder().encode_texts([query])[0]
-            if len(self._text_vectors) >= 256:
-                self._text_vectors.pop(next(iter(self._text_vectors)))
-            self._text_vectors[query] = vector
-        return self._hits(vector, top)
+        missing = list(dict.fromkeys(t for t in texts if t not in self._text_vectors))
+        if missing:
+            for text, vector in zip(
+                missing, self._text_encoder().encode_texts(missing), strict=True
+            ):
+                if len(self._text_vectors) >= 256:
+                    self._text_vectors.pop(next(iter(self._text_vectors)))
+                self._text_vectors[text] = vector
+        return [self._text_vectors[t] for t in texts]
+
+    def query(self, text: str, top: int = 20) -> list[Hit]:
+        """Photos matching a query in the query language (see photofind.core.query):
+        `beach + sunset - people`, `2:dog`, photo paths mixed with text. A query without
+        operators or weights is a plain text search; photos named in it are not results."""
+        vector, exclude = self.query_vector(text)
+        return self._hits(vector, top, exclude)
+
+    def query_vector(self, text: str | Query) -> tuple[np.ndarray, frozenset[int]]:
+        """The unit vector a query searches with, and the library photos it names (which
+        are left out of its results). Raises QueryError for a malformed query."""
+        query = parse_query(text) if isinstance(text, str) else text
+        if query.is_plain_text:
+            return self._text_vectors_of([query.terms[0].value])[0], frozenset()
+        texts = [t.value for t in query.terms if t.kind == "text"]
+        by_text = dict(zip(texts, self._text_vectors_of(texts), strict=True))
+        vectors, exclude = [], set()
+        for term in query.terms:
+            if term.kind == "text":
+                vectors.append(by_text[term.value])
+                continue
+            try:
+                vector, photo_id = self._photo_vector(term.value)
+            except QueryError as exc:
+                raise LocatedQueryError(
+                    f"{exc} (position {term.start + 1})", term.start, term.end
+                ) from exc
+            vectors.append(vector)
+            if photo_id is not None:
+                exclude.add(photo_id)
+        return combine(vectors, [t.weight for t in query.terms]), frozenset(exclude)
 
     def similar(self, photo: str | Path, top: int = 20) -> list[Hit]:
         """Photos like `photo`, a path inside or outside the library; it is not its own result."""
+        vector, photo_id = self._photo_vector(photo)
+        exclude = frozenset({photo_id}) if photo_id is not None else frozenset()
+        return self._hits(vector, top, exclude)
+
+    def _photo_vector(self, photo: str | Path) -> tuple[np.ndarray, int | None]:
+        """A photo's vector (stored, or encoded now if it is not in the library) and its id
+        in the library, if it is there."""
         path = os.path.abspath(photo)
         photo_id = self.store.photo_id(path)
         model_id = self.store.find_model(self.index.model_name)
@@ -245,8 +289,7 @@ class Searcher:
             except PhotoLoadError as exc:
                 raise QueryError(f"cannot read {path} as a photo: {exc}") from exc
             vector = self._encoder().encode_images([image])[0]
-        exclude = frozenset({photo_id}) if photo_id is not None else frozenset()
-        return self._hits(vector, top, exclude)
+        return vector, photo_id
 
     def _hits(
         self, vector: np.ndarray, top: int, exclude: frozenset[int] = frozenset()
