@@ -6,10 +6,11 @@ import os
 from urllib.parse import unquote, urlparse
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QLineEdit, QWidget
+from PySide6.QtGui import QAction, QKeyEvent
+from PySide6.QtWidgets import QLineEdit, QStyle, QWidget
 
 from photofind.core.imaging import is_photo_name
+from photofind.gui.query_help import QueryHelp
 
 TYPING_PAUSE_MS = 400
 
@@ -31,6 +32,20 @@ class SearchBar(QLineEdit):
         self._pause.timeout.connect(self.submit)
         self.textEdited.connect(lambda _text: self._pause.start())
         self.returnPressed.connect(self.submit)
+        self.help_action = QAction(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_TitleBarContextHelpButton),
+            "How to Search",
+            self,
+        )
+        self.help_action.setToolTip("How to search: adding, taking away, photos")
+        self.help_action.triggered.connect(self.show_help)
+        self.addAction(self.help_action, QLineEdit.ActionPosition.TrailingPosition)
+        self.help: QueryHelp | None = None
+
+    def show_help(self) -> None:
+        if self.help is None:
+            self.help = QueryHelp(self)
+        self.help.show_under(self)
 
     def submit(self) -> None:
         self._pause.stop()

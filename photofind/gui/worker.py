@@ -232,7 +232,7 @@ class LibraryWorker(QThread):
             if search.text is not None:
                 if not self._model_ok:
                     raise QueryError("the model is not loaded, so text cannot be searched yet")
-                hits = self._library.searcher.text(search.text, RESULT_LIMIT)
+                hits = self._library.searcher.query(search.text, RESULT_LIMIT)
             else:
                 assert search.photo is not None
                 hits = self._library.searcher.similar(search.photo, RESULT_LIMIT)

@@ -1,0 +1,49 @@
+"""The query language in the window: combined queries rank what they ask for first, a
+malformed query says what is wrong and where, and the search bar explains the syntax."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+from window_helpers import OpenWindow, wait_for_model, wait_for_top
+
+
+def _search(qtbot: QtBot, window: object, text: str) -> None:
+    search = window.search  # type: ignore[attr-defined]
+    search.clear()
+    qtbot.keyClicks(search, text)
+    qtbot.keyClick(search, Qt.Key.Key_Return)
+
+
+def test_added_descriptions_find_what_both_ask_for(
+    qtbot: QtBot, open_window: OpenWindow, indexed_data_dir: Path
+) -> None:
+    window = open_window(indexed_data_dir)
+    wait_for_model(qtbot, window)
+    _search(qtbot, window, "a photo of a red shape + a photo of a circle")
+    wait_for_top(qtbot, window, "red_circle")
+
+
+def test_a_malformed_query_says_what_is_wrong_and_where(
+    qtbot: QtBot, open_window: OpenWindow, indexed_data_dir: Path
+) -> None:
+    window = open_window(indexed_data_dir)
+    wait_for_model(qtbot, window)
+    _search(qtbot, window, "dog +")
+    qtbot.waitUntil(lambda: window.message.title.text() == "This search did not work")
+    body = window.message.body.text()
+    assert "'+'" in body and "position 5" in body and "Traceback" not in body
+
+
+def test_the_search_bar_explains_the_query_language(
+    qtbot: QtBot, open_window: OpenWindow, indexed_data_dir: Path
+) -> None:
+    window = open_window(indexed_data_dir)
+    window.search.help_action.trigger()
+    help_popup = window.search.help
+    assert help_popup is not None
+    qtbot.waitUntil(help_popup.isVisible)
+    texts = [label.text() for label in help_popup.findChildren(type(window.heading))]
+    assert "beach + sunset - people" in texts and "2:dog + cat" in texts
