@@ -44,6 +44,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be above 0 and at most 1, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     env = os.environ
     parser = _Parser(
@@ -90,6 +100,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("photo", type=Path, metavar="PHOTO")
     p.add_argument("--top", type=_positive, default=20, metavar="N", help="how many (default 20)")
     p.add_argument("--json", action="store_true", help="print results as a JSON array")
+
+    p = sub.add_parser("duplicates", help="groups of near-identical photos")
+    p.add_argument(
+        "--threshold",
+        type=_fraction,
+        default=0.95,
+        metavar="T",
+        help="how alike two photos must be: the cosine of their vectors, above 0 and at most 1 "
+        "(default 0.95)",
+    )
+    p.add_argument("--json", action="store_true", help="print the groups as a JSON array")
 
     p = sub.add_parser("status", help="what is indexed, failed and pending")
     p.add_argument("--json", action="store_true", help="print status as a JSON object")
@@ -246,6 +267,39 @@ def _cmd_similar(library: Library, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_duplicates(library: Library, args: argparse.Namespace) -> int:
+    from photofind.core.duplicates import find_duplicates
+
+    tty = sys.stderr.isatty()
+
+    def progress(done: float) -> None:
+        if tty:
+            sys.stderr.write(f"\r\x1b[2KComparing photos… {done:.0%}")
+            sys.stderr.flush()
+
+    groups = find_duplicates(library.store, library.model_name, args.threshold, progress)
+    if tty:
+        sys.stderr.write("\r\x1b[2K")
+    if args.json:
+        print(
+            json.dumps([[{"path": d.path, "score": round(d.score, 6)} for d in g] for g in groups])
+        )
+    else:
+        for i, group in enumerate(groups):
+            if i:
+                print()
+            print(f"{len(group)} alike:")
+            for d in group:
+                print(f"{d.score:6.3f}  {_shown(d.path)}")
+    photos = sum(len(g) for g in groups)
+    print(
+        f"photofind: {len(groups)} group(s) of near-duplicates, {photos} photos "
+        f"(threshold {args.threshold})",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def _cmd_status(library: Library, args: argparse.Namespace) -> int:
     from photofind.core.encoder import resolve_device
 
@@ -323,6 +377,7 @@ COMMANDS = {
     "index": _cmd_index,
     "search": _cmd_search,
     "similar": _cmd_similar,
+    "duplicates": _cmd_duplicates,
     "status": _cmd_status,
     "folders": _cmd_folders,
     "watch": _cmd_watch,
