@@ -178,6 +178,19 @@ class Shots:
         self._save(preview.grab(), "04-preview.png")
         preview.close()
 
+        # The query language: a combined query, with the search bar's help open over it.
+        window.search.clear()
+        QTest.keyClicks(window.search, "a photo of a red shape + a circle - green")
+        QTest.keyClick(window.search, Qt.Key.Key_Return)
+        _wait_until(lambda: window.heading.text().endswith("best match first"), "results")
+        self._wait_for_thumbnails(window)
+        window.search.help_action.trigger()
+        assert window.search.help is not None
+        _wait_until(window.search.help.isVisible, "the search help")
+        _settle(400)
+        self._save(_grab_screen_area(window), "09-query-help.png")
+        window.search.help.close()
+
         window.folders_action.trigger()
         dialog = window.folders_dialog
         assert dialog is not None
