@@ -270,6 +270,7 @@ class Bench:
         b_engine = bounds.pipeline_bound(self.e_rate, dec.photofind, self.cores)
 
         add("Bound", "CPU", f"{info.cpu}, {self.cores} cores, {info.simd}")
+        add("Bound", "GPU", _gpu_description(), "figures where a GPU is lent", "not measured")
         add(
             "Bound",
             "E: image encoder alone (fastest)",
@@ -358,6 +359,21 @@ class Bench:
             f"≥ {INDEX_VS_NAIVE:g}",
             status_floor(vs_naive, INDEX_VS_NAIVE),
         )
+        if vs_naive < INDEX_VS_NAIVE:
+            need = INDEX_VS_NAIVE * naive
+            self.report.notes.append(
+                f"Why ≥ {INDEX_VS_NAIVE:g} × naive is not met: {INDEX_VS_NAIVE:g} × the naive loop "
+                f"is {need:.1f} photos/s = {need / self.b_rate:.2f} × B. "
+                + (
+                    "That is above the pipeline bound, so no schedule of decoding and this "
+                    "float32 encoder can reach it on this CPU: the naive loop is itself mostly "
+                    "encoder time. Only a faster encoder would (int8 image-tower weights: +58 % E "
+                    "in benchmarks/PROFILE.md §6, not adopted because stored vectors would no "
+                    "longer be the model's own)."
+                    if need > self.b_rate
+                    else "It is below B, so the gap is photofind's own overhead."
+                )
+            )
         self.report.notes.append(
             f"Indexing: {1e3 / rate:.0f} ms per photo at the margin, against "
             f"{1e3 / self.e_rate:.0f} ms of encoder time and {self.d_seconds * 1e3:.0f} ms of "
@@ -484,6 +500,13 @@ class Bench:
                 f"p50 ≤ {target:g} ms" if target else "",
                 status_cap(p50, target) if target else "",
             )
+            if target and p50 > target:
+                self.report.notes.append(
+                    f"Why the {n:,}-photo text query misses {target:g} ms: of its {p50:.1f} ms "
+                    f"p50, the text tower (int8 weights, padded to 16/32 tokens) takes "
+                    f"{tower:.1f} ms and the ranking {rank:.1f} ms (float16 scan, exact "
+                    "re-scoring of the head); the rest is tokenising and fetching paths."
+                )
             s50, s95 = fig.p(fig.similar_ms, 50), fig.p(fig.similar_ms, 95)
             starget = SIMILAR_MS.get(n)
             add(
@@ -532,6 +555,14 @@ class Bench:
                 "descheduled OpenMP thread stalls every parallel op, and a ratio of figures "
                 "taken under different load (marginal ÷ B) is skewed.",
             )
+
+
+def _gpu_description() -> str:
+    import torch
+
+    if torch.cuda.is_available():
+        return f"{torch.cuda.get_device_name(0)} (this run measures the CPU path only)"
+    return "none: no GPU on this machine (none was lent to the session that ran this)"
 
 
 def main(argv: list[str] | None = None) -> int:
