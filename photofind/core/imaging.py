@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from photofind.core.errors import FileChangedError, FileVanishedError, PhotoLoadError
+from photofind.core.raw import RAW_EXTENSIONS, load_raw, raw_kind
 
 # Pillow decodes AVIF itself (>= 11.2); HEIC/HEIF needs the pillow-heif plugin.
 try:
@@ -43,6 +44,7 @@ PHOTO_EXTENSIONS = frozenset(
         ".heic",
         ".heif",
         ".avif",
+        *RAW_EXTENSIONS,  # through their embedded previews (core/raw.py)
     }
 )
 
@@ -180,6 +182,11 @@ def load_photo(data: bytes, min_side: int | None = None) -> LoadedPhoto:
     """
     if not data:
         raise PhotoLoadError("empty file")
+    kind = raw_kind(data)
+    if kind is not None:
+        raw = load_raw(data, kind, min_side, load_photo)
+        if raw is not None:
+            return raw
     try:
         with Image.open(io.BytesIO(data), formats=DECODED_FORMATS) as im:
             width, height = im.size

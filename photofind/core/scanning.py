@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from photofind.core.imaging import is_photo_name
+from photofind.core.raw import is_raw_name
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,10 @@ def scan_folders(
 ) -> Iterator[FileStat]:
     """Yield every photo file below `folders`, each real directory visited once.
 
-    Hidden files and folders are skipped. Symbolic links to folders are followed, but a
-    folder already visited (by device and inode) is not entered again, so link loops end.
+    Hidden files and folders are skipped, and so is a RAW file beside a photo of the same name
+    (IMG_1.CR2 beside IMG_1.JPG: the camera's JPEG of the same shot). Symbolic links to
+    folders are followed, but a folder already visited (by device and inode) is not entered
+    again, so link loops end.
     Folders (and entries) that cannot be read are skipped rather than failing the whole scan;
     they are appended to `unreadable`, so the caller knows their photos were not looked at
     (not that they are gone).
@@ -63,8 +66,17 @@ def _walk(
             unreadable.append(folder)
             continue
         subfolders = []
+        # A camera set to RAW + JPEG writes IMG_0001.CR2 beside IMG_0001.JPG: one photo, and
+        # the JPEG is the quicker to read. A RAW with a non-RAW photo of its name is skipped.
+        developed = {
+            os.path.splitext(e.name)[0].casefold()
+            for e in children
+            if is_photo_name(e.name) and not is_raw_name(e.name)
+        }
         for entry in children:
             if entry.name.startswith("."):
+                continue
+            if is_raw_name(entry.name) and os.path.splitext(entry.name)[0].casefold() in developed:
                 continue
             try:
                 if entry.is_dir(follow_symlinks=True):
