@@ -101,6 +101,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=_positive, default=20, metavar="N", help="how many (default 20)")
     p.add_argument("--json", action="store_true", help="print results as a JSON array")
 
+    p = sub.add_parser("locate", help="where in a photo a description matches, as a heatmap")
+    p.add_argument("photo", type=Path, metavar="PHOTO")
+    p.add_argument("text", metavar="TEXT", help="a description (or a query, as for search)")
+    p.add_argument(
+        "--out", type=Path, required=True, metavar="PNG", help="where to write the heatmap"
+    )
+    p.add_argument("--json", action="store_true", help="print the best match as JSON")
+
     p = sub.add_parser("duplicates", help="groups of near-identical photos")
     p.add_argument(
         "--threshold",
@@ -267,6 +275,33 @@ def _cmd_similar(library: Library, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_locate(library: Library, args: argparse.Namespace) -> int:
+    from photofind.core.errors import PhotofindError, PhotoLoadError, QueryError
+    from photofind.core.imaging import load_photo_file
+    from photofind.core.locate import locate, overlay
+
+    if not args.photo.is_file():
+        raise QueryError(f"photo not found: {args.photo}")
+    try:
+        image = load_photo_file(args.photo).image
+    except PhotoLoadError as exc:
+        raise QueryError(f"cannot read {args.photo} as a photo: {exc}") from exc
+    encoder = library.encoder()  # the whole model, which the query then shares
+    vector, _ = library.searcher.query_vector(args.text)
+    heatmap = locate(encoder, image, vector)
+    try:
+        overlay(image, heatmap).save(args.out, format="PNG")
+    except OSError as exc:
+        raise PhotofindError(f"cannot write {args.out}: {exc.strerror or exc}") from exc
+    x, y = heatmap.peak
+    best = float(heatmap.scores.max())
+    if args.json:
+        print(json.dumps({"out": str(args.out), "peak": {"x": x, "y": y}, "score": round(best, 6)}))
+    else:
+        print(f"Best match at x={x}, y={y} (score {best:.3f}); heatmap in {_shown(str(args.out))}")
+    return 0
+
+
 def _cmd_duplicates(library: Library, args: argparse.Namespace) -> int:
     from photofind.core.duplicates import find_duplicates
 
@@ -377,6 +412,7 @@ COMMANDS = {
     "index": _cmd_index,
     "search": _cmd_search,
     "similar": _cmd_similar,
+    "locate": _cmd_locate,
     "duplicates": _cmd_duplicates,
     "status": _cmd_status,
     "folders": _cmd_folders,
