@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import resource
 import shutil
 import signal
 import subprocess
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import PER_CLASS, last_json, run_cli, run_cli_process
+from helpers import PER_CLASS, last_json, run_cli, run_cli_measured, run_cli_process
 from hostile import decompression_bomb_png, png_with_header
 from PIL import Image
 from shapes import CLASSES, caption, make_photo
@@ -137,13 +136,12 @@ def test_broken_files_are_recorded_as_failed_and_never_returned(
     folder = tmp_path / "hostile"
     broken = _hostile_folder(folder)
     env = {"PHOTOFIND_DATA_DIR": str(tmp_path / "data"), "PHOTOFIND_MODEL": str(model_dir)}
-    proc = run_cli_process("index", str(folder), "--json", env=env)
+    proc, peak_mib = run_cli_measured("index", str(folder), "--json", env=env)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     counts = last_json(proc.stdout)
     assert counts["failed"] == len(broken) and counts["encoded"] == 2
     # Memory stays bounded: the bombs were refused from their headers, never decoded.
-    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     assert peak_mib < 2048
 
     status = last_json(run_cli_process("status", "--json", "--failed", env=env).stdout)
