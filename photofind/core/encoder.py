@@ -144,9 +144,6 @@ class Encoder:
         self.dim = int(getattr(config, "projection_dim", None) or text_config.hidden_size)
         # A text tower loaded on its own (Encoder.load(text_only=True)) cannot encode photos.
         self.text_only = not hasattr(model, "get_image_features")
-        # Queries are padded to a few fixed lengths: torch on the CPU pays extra the first
-        # time it meets a new shape, and the full 77 tokens would double the cost of a short
-        # query. CLIP's causal mask makes the padding change nothing (cosine 1.0).
         # The text tower runs with int8 weights on the CPU (see _quantize_text_tower); the
         # image tower, whose vectors are stored, always runs at full precision.
         self.quantize_text = True
@@ -156,6 +153,13 @@ class Encoder:
             int(getattr(tokenizer, "model_max_length", 77) or 77),
             int(text_config.max_position_embeddings),
         )
+        # CLIP queries are padded to a few fixed lengths: torch on the CPU pays extra the
+        # first time it meets a new shape, and the full 77 tokens would double the cost of a
+        # short query; CLIP's causal mask and end-token pooling make padding change nothing.
+        # Other families (SigLIP pools the last position, padding included) were trained
+        # padded to their full length and must be fed that way.
+        clip = str(getattr(config, "model_type", "")).startswith("clip")
+        self._buckets = TEXT_BUCKETS if clip else ()
 
     @classmethod
     def load(
@@ -209,7 +213,7 @@ class Encoder:
                 self.text_int8 = _quantize_text_tower(self.model)
         texts = list(texts)
         longest = max(len(ids) for ids in self.tokenizer(texts, truncation=True)["input_ids"])
-        length = pad_to or next((b for b in TEXT_BUCKETS if longest <= b), self._text_length)
+        length = pad_to or next((b for b in self._buckets if longest <= b), self._text_length)
         tokens = self.tokenizer(
             texts,
             padding="max_length",

@@ -139,3 +139,30 @@ def test_text_tower_alone_gives_the_same_query_vectors(
         assert loaded is not None and loaded.text_only and library._encoder is None
     finally:
         library.close()
+
+
+def test_only_clip_queries_are_padded_short(encoder: Encoder) -> None:
+    """SigLIP pools the last position, padding included, and was trained padded to its full
+    length: its queries must be fed that way (CLIP's end-token pooling ignores padding)."""
+    import torch
+    from transformers import SiglipConfig, SiglipModel
+
+    small = {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1}
+    config = SiglipConfig(
+        text_config={**small, "num_attention_heads": 2, "vocab_size": 49408},
+        vision_config={**small, "num_attention_heads": 2, "image_size": 32, "patch_size": 16},
+    )
+    torch.manual_seed(0)
+    siglip = Encoder(
+        SiglipModel(config).eval(),
+        encoder.tokenizer,
+        encoder.preprocess,
+        "tiny-siglip",
+        "cpu",
+        torch.float32,
+    )
+    siglip.quantize_text = False
+    full = siglip._text_length
+    short = siglip.encode_texts(["a photo of a red circle"])
+    assert np.allclose(short, siglip.encode_texts(["a photo of a red circle"], pad_to=full))
+    assert not np.allclose(short, siglip.encode_texts(["a photo of a red circle"], pad_to=16))
