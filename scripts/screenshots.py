@@ -176,6 +176,11 @@ class Shots:
         _wait_until(lambda: preview.dimensions.text().endswith("pixels"), "the preview")
         _settle(300)
         self._save(preview.grab(), "04-preview.png")
+        preview.where_button.click()
+        _wait_until(lambda: preview.where_status.text().startswith("Yellow"), "Show Where")
+        _settle(300)
+        self._save(preview.grab(), "10-show-where.png")
+        preview.where_button.click()
         preview.close()
 
         # The query language: a combined query, with the search bar's help open over it.

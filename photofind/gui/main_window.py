@@ -48,6 +48,10 @@ from photofind.gui.worker import LibraryState, LibraryWorker, ModelProblem
 
 log = logging.getLogger(__name__)
 
+# The heatmap is computed on a scaled-down photo anyway (core.locate); this is what it is drawn
+# over in the preview.
+LOCATE_MAX_SIDE = 1600
+
 __all__ = ["FAILED_PLACEHOLDER", "LOADING_PLACEHOLDER", "READY_PLACEHOLDER", "MainWindow"]
 
 
@@ -253,6 +257,13 @@ class MainWindow(QMainWindow):
             self.preview.rowChanged.connect(
                 lambda row: self.grid.setCurrentIndex(self.results.index(row))
             )
+            self.preview.locateRequested.connect(
+                lambda photo, query: self.worker.locate(photo, query, LOCATE_MAX_SIDE)
+            )
+            self.worker.locateReady.connect(self.preview.show_heatmap)
+            self.worker.locateFailed.connect(self.preview.heatmap_failed)
+        query = self.flow.query
+        self.preview.set_query(query.text if query is not None else None)
         self.preview.show_row(index.row())
         self.preview.show()
         self.preview.raise_()

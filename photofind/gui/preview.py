@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 from datetime import datetime
 
 from PySide6.QtCore import QDate, QLocale, QSize, Qt, QTime, Signal
-from PySide6.QtGui import QKeyEvent, QPixmap, QResizeEvent, QShowEvent
+from PySide6.QtGui import QImage, QKeyEvent, QPixmap, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -21,9 +22,10 @@ from photofind.core.imaging import PhotoInfo
 from photofind.gui.background import Background
 from photofind.gui.photo_images import PREVIEW_MAX_SIDE, PreviewImage, load_scaled
 from photofind.gui.results_model import ResultsModel
-from photofind.gui.style import bold, home_relative, plain_label
+from photofind.gui.style import bold, home_relative, mute, plain_label
 
 MAX_UPSCALE = 3
+HEATMAPS_KEPT = 24
 
 
 class PreviewDialog(QDialog):
@@ -33,6 +35,7 @@ class PreviewDialog(QDialog):
     openRequested = Signal(str)
     showInFolderRequested = Signal(str)
     rowChanged = Signal(int)
+    locateRequested = Signal(str, str)  # photo, query: where in the photo the query matches
 
     def __init__(self, model: ResultsModel, background: Background, parent: QWidget) -> None:
         super().__init__(parent)
@@ -41,6 +44,8 @@ class PreviewDialog(QDialog):
         self._background = background
         self._row = -1
         self._pixmap: QPixmap | None = None
+        self._query: str | None = None  # the text query the results answer, if any
+        self._heatmaps: OrderedDict[tuple[str, str], QPixmap] = OrderedDict()
 
         self.image = plain_label()
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -58,8 +63,15 @@ class PreviewDialog(QDialog):
         details.addRow("Taken", self.taken)
         details.addRow("Size", self.dimensions)
         details.addRow("Match score", self.score)
+        self.where_status = plain_label()
+        mute(self.where_status)
 
         buttons = QDialogButtonBox()
+        self.where_button = QPushButton("Show Where")
+        self.where_button.setCheckable(True)
+        self.where_button.setToolTip("Colour the photo by how well each part matches the search")
+        self.where_button.toggled.connect(lambda _on: self._show_where())
+        buttons.addButton(self.where_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.similar_button = QPushButton("Find Similar")
         self.open_button = QPushButton("Open")
         self.folder_button = QPushButton("Show in Folder")
@@ -77,12 +89,50 @@ class PreviewDialog(QDialog):
         layout.addWidget(self.image, 1)
         layout.addWidget(self.name)
         layout.addLayout(details)
+        layout.addWidget(self.where_status)
         layout.addWidget(buttons)
         self.resize(900, 720)
 
     @property
     def path(self) -> str:
         return self._model.hit(self._row).path if 0 <= self._row < self._model.rowCount() else ""
+
+    def set_query(self, query: str | None) -> None:
+        """The text query the results answer (None for a similar-photo search): Show Where
+        colours the photo by it."""
+        self._query = query
+        self.where_button.setEnabled(query is not None)
+        if query is None:
+            self.where_button.setChecked(False)
+        self.where_status.setText("")
+
+    def show_heatmap(self, photo: str, query: str, image: QImage) -> None:
+        self._heatmaps[(photo, query)] = QPixmap.fromImage(image)
+        while len(self._heatmaps) > HEATMAPS_KEPT:
+            self._heatmaps.popitem(last=False)
+        self._show_where()
+
+    def heatmap_failed(self, photo: str, query: str, why: str) -> None:
+        if (photo, query) == (self.path, self._query):
+            self.where_status.setText(f"Cannot show where it matches: {why}")
+
+    def _show_where(self) -> None:
+        """The photo, or, with Show Where on, the photo coloured by the query."""
+        self.where_status.setText("")
+        if not self.where_button.isChecked() or self._query is None or not self.path:
+            self._fit()
+            return
+        heat = self._heatmaps.get((self.path, self._query))
+        if heat is None:
+            self.where_status.setText(f"Finding where “{self._query}” matches…")
+            self.locateRequested.emit(self.path, self._query)
+            self._fit()
+            return
+        self._heatmaps.move_to_end((self.path, self._query))
+        self.where_status.setText(
+            f"Yellow: where the photo matches “{self._query}” best; blue: least."
+        )
+        self._fit(heat)
 
     def show_row(self, row: int) -> None:
         if not 0 <= row < self._model.rowCount():
@@ -113,24 +163,30 @@ class PreviewDialog(QDialog):
             self.dimensions.setText("unknown")
             return
         self._pixmap = QPixmap.fromImage(result.image)
-        self._fit()
+        self._show_where()
         self.taken.setText(_date_text(result.info))
         self.dimensions.setText(f"{result.info.width:,} × {result.info.height:,} pixels")
 
-    def _fit(self) -> None:
-        """Scale the photo to the space there is: down to fit, and small photos up a little
-        (not so far that they turn to mush)."""
-        if self._pixmap is None:
+    def _fit(self, shown: QPixmap | None = None) -> None:
+        """Scale the photo (or `shown`, its heatmap) to the space there is: down to fit, and
+        small photos up a little (not so far that they turn to mush)."""
+        pixmap = shown or self._current_heatmap() or self._pixmap
+        if pixmap is None:
             return
         ratio = self.devicePixelRatioF()
         area = self.image.size() * ratio
-        limit = self._pixmap.size() * MAX_UPSCALE
+        limit = pixmap.size() * MAX_UPSCALE
         target = QSize(min(area.width(), limit.width()), min(area.height(), limit.height()))
-        scaled = self._pixmap.scaled(
+        scaled = pixmap.scaled(
             target, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
         )
         scaled.setDevicePixelRatio(ratio)
         self.image.setPixmap(scaled)
+
+    def _current_heatmap(self) -> QPixmap | None:
+        if not self.where_button.isChecked() or self._query is None:
+            return None
+        return self._heatmaps.get((self.path, self._query))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -26,6 +26,7 @@ from photofind.core.errors import (
 from photofind.core.indexer import IndexProgress
 from photofind.core.library import Library
 from photofind.core.watcher import FolderWatcher
+from photofind.gui.photo_images import locate_in_photo
 
 # A file modified more recently than this is probably still being copied; it is indexed on a
 # later pass, once it has stopped changing.
@@ -87,6 +88,8 @@ class LibraryWorker(QThread):
     resultsReady = Signal(int, object)  # request id, list[Hit] best first
     searchFailed = Signal(int, str)
     problem = Signal(str)  # a command failed; one readable line
+    locateReady = Signal(str, str, object)  # photo, query, QImage of the heatmap over it
+    locateFailed = Signal(str, str, str)  # photo, query, why
 
     def __init__(self, data_dir: Path, model: str, device: str, index_on_start: bool) -> None:
         super().__init__()
@@ -118,6 +121,10 @@ class LibraryWorker(QThread):
 
     def search_similar(self, request_id: int, photo: str) -> None:
         self._commands.put(_Search(request_id, photo=photo))
+
+    def locate(self, photo: str, query: str, max_side: int) -> None:
+        """Where in `photo` the query matches: a heatmap over it (issue #7's Show Where)."""
+        self._commands.put(lambda: self._locate(photo, query, max_side))
 
     def add_folder(self, path: str) -> None:
         self._paused.clear()  # adding a folder is an explicit ask to index it
@@ -251,6 +258,21 @@ class LibraryWorker(QThread):
                 f"indexed and come back when {it} is connected again"
             )
         self.resultsReady.emit(search.request_id, hits)
+
+    def _locate(self, photo: str, query: str, max_side: int) -> None:
+        assert self._library is not None
+        try:
+            if not self._model_ok:
+                raise QueryError("the model is not loaded yet")
+            heat = locate_in_photo(self._library, photo, query, max_side)
+        except PhotofindError as exc:
+            self.locateFailed.emit(photo, query, str(exc))
+            return
+        except Exception as exc:
+            log.exception("locating failed")
+            self.locateFailed.emit(photo, query, _first_line(exc))
+            return
+        self.locateReady.emit(photo, query, heat)
 
     def _load_model(self) -> None:
         assert self._library is not None
