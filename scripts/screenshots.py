@@ -121,6 +121,7 @@ class Shots:
             self.indexing(photos.parent)
             self.model_error()
             self.download()
+            self.duplicates(photos.parent / "Phone backup")
         finally:
             # Closing stops each window's library thread, also when a shot failed.
             for widget in app.topLevelWidgets():
@@ -269,12 +270,47 @@ class Shots:
             self._wait_for_model(window)
             window.close()
 
+    def duplicates(self, folder: Path) -> None:
+        """A phone backup holding copies: the same photos saved again, smaller or renamed."""
+        import numpy as np
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+        from shapes import CLASSES, make_photo
+
+        folder.mkdir(parents=True)
+        for i, (colour, shape) in enumerate(CLASSES[:6]):
+            photo = make_photo(colour, shape, np.random.default_rng(500 + i), size=(320, 240))
+            photo.save(folder / f"IMG_{2040 + i}.jpg", quality=92)
+            if i % 2 == 0:
+                photo.save(folder / f"IMG_{2040 + i} (1).jpg", quality=92)
+            if i % 3 == 0:
+                photo.resize((240, 180)).save(folder / f"IMG_{2040 + i}-small.jpg", quality=75)
+        data_dir = self._indexed_library(folder, "duplicates")
+        window = self._window(data_dir)
+        self._wait_for_model(window)
+        window.duplicates_action.trigger()
+        dialog = window.duplicates_dialog
+        assert dialog is not None
+        dialog.threshold.setValue(0.999)
+        QTest.mouseClick(dialog.find_button, Qt.MouseButton.LeftButton)
+        _wait_until(lambda: dialog.group_list.count() > 0, "duplicate groups")
+        _wait_until(
+            lambda: all(
+                not dialog.photos.item(i).icon().isNull() for i in range(dialog.photos.count())
+            ),
+            "duplicate thumbnails",
+        )
+        _settle(300)
+        self._save(dialog.grab(), "11-duplicates.png")
+        dialog.close()
+        window.close()
+
     # -- helpers --------------------------------------------------------------
 
-    def _indexed_library(self, photos: Path) -> Path:
+    def _indexed_library(self, photos: Path, name: str = "indexed") -> Path:
         from photofind.core.library import Library
 
-        data_dir = self.scratch / "indexed"
+        data_dir = self.scratch / name
         library = Library(data_dir, str(self.model), "cpu")
         try:
             library.add_folders([str(photos)])

@@ -15,6 +15,7 @@ one 64 MB tile. The time grows with the square of the count.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,11 +54,11 @@ def find_duplicates(
     (photos not yet encoded with it are left out).
 
     Each group lists its photos, first the one with the most pixels (then the largest file,
-    then by path): the likeliest original, the one to keep; each with its cosine to that
-    first one. Groups come largest first. `progress` hears the fraction done (0..1) now and
-    then; setting `cancel` stops the search with DuplicatesCancelled. Runs on the calling
-    thread, which needs no model and may be any thread (it opens no store of its own: give it
-    a Store that thread may use)."""
+    the shorter name, the path): the likeliest original, the one to keep; each with its
+    cosine to that first one. Groups come largest first. `progress` hears the fraction done
+    (0..1) now and then; setting `cancel` stops the search with DuplicatesCancelled. Runs on
+    the calling thread, which needs no model and may be any thread (it opens no store of its
+    own: give it a Store that thread may use)."""
     if not 0.0 < threshold <= 1.0:
         raise ValueError(f"the threshold must be above 0 and at most 1, not {threshold}")
     model_id = store.find_model(model_name)
@@ -71,7 +72,7 @@ def find_duplicates(
     details = _details(store, ids[members])
     found = []
     for rows in groups:
-        # The likeliest original first: the most pixels, then the largest file, then by path.
+        # The likeliest original first: most pixels, largest file, shortest name, then path.
         rows = sorted(rows, key=lambda r: _rank(details[int(ids[r])]))
         scores = matrix[rows] @ matrix[rows[0]]
         found.append(
@@ -99,9 +100,11 @@ def _details(store: Store, photo_ids: np.ndarray) -> dict[int, tuple[str, int, i
     return {pid: (path, *sizes.get(pid, (0, 0))) for pid, path in paths.items()}
 
 
-def _rank(detail: tuple[str, int, int]) -> tuple[int, int, str]:
+def _rank(detail: tuple[str, int, int]) -> tuple[int, int, int, str]:
+    # Between equal files, the shorter name: "IMG_0042.jpg" is the original more often than
+    # "IMG_0042 copy.jpg" or "IMG_0042 (1).jpg".
     path, pixels, size = detail
-    return (-pixels, -size, path)
+    return (-pixels, -size, len(os.path.basename(path)), path)
 
 
 def group_rows(

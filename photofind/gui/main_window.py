@@ -22,11 +22,13 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
 
 from photofind import __version__
 from photofind.core.download import DownloadProgress
+from photofind.core.encoder import model_key
 from photofind.core.indexer import IndexProgress
 from photofind.core.thumbnails import ThumbnailCache
 from photofind.gui import desktop
 from photofind.gui.background import Background
 from photofind.gui.drop_target import dropped_path
+from photofind.gui.duplicates_dialog import DuplicatesDialog
 from photofind.gui.folders_dialog import FoldersDialog
 from photofind.gui.index_status import IndexStatus
 from photofind.gui.photo_actions import PhotoActions
@@ -66,6 +68,8 @@ class MainWindow(QMainWindow):
         self._closed = False
         self.preview: PreviewDialog | None = None
         self.folders_dialog: FoldersDialog | None = None
+        self.duplicates_dialog: DuplicatesDialog | None = None
+        self._data_dir = data_dir
 
         # Two pools: a new query drops the queued thumbnails, never a preview being loaded.
         self.thumbnail_jobs = Background()
@@ -135,6 +139,7 @@ class MainWindow(QMainWindow):
             lambda: self.page.step_thumbnail_size(-1),
             [key(key.StandardKey.ZoomOut)],
         )
+        self.duplicates_action = self._action("Find Duplicates…", self.show_duplicates)
         self.about_action = self._action("About Photofind", self._about)
         self.escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         self.escape.activated.connect(self.flow.go_back)
@@ -149,7 +154,10 @@ class MainWindow(QMainWindow):
                     *(self.settings_action, None, self.quit_action),
                 ],
             ),
-            ("&Edit", [photo.copy_path, photo.copy_image, None, self.find_action]),
+            (
+                "&Edit",
+                [photo.copy_path, photo.copy_image, None, self.find_action, self.duplicates_action],
+            ),
             ("&View", [self.bigger_action, self.smaller_action]),
             ("&Photo", [photo.preview, photo.open, photo.show_in_folder, None, photo.similar]),
             ("&Help", [self.about_action]),
@@ -298,6 +306,17 @@ class MainWindow(QMainWindow):
         self.folders_dialog.raise_()
         self.folders_dialog.activateWindow()
 
+    def show_duplicates(self) -> None:
+        if self.duplicates_dialog is None:
+            self.duplicates_dialog = DuplicatesDialog(
+                self._data_dir, model_key(self._prefs.model), self.thumbnails, self
+            )
+            # The library forgets trashed photos at once (the watcher would, a little later).
+            self.duplicates_dialog.trashed.connect(lambda _paths: self.worker.reindex())
+        self.duplicates_dialog.show()
+        self.duplicates_dialog.raise_()
+        self.duplicates_dialog.activateWindow()
+
     def _reindex(self) -> None:
         self.worker.reindex()
         if not self._model_failed_to_load:
@@ -362,9 +381,11 @@ class MainWindow(QMainWindow):
             # to remember.
             saved = self._settings.load()
             self._settings.save(replace(saved, thumbnail_size=self.size_slider.value()))
-            for window in (self.preview, self.folders_dialog):
+            for window in (self.preview, self.folders_dialog, self.duplicates_dialog):
                 if window is not None:
                     window.close()
+            if self.duplicates_dialog is not None:
+                self.duplicates_dialog.shutdown()
             self.hide()
             if not self.worker.stop(5000):
                 log.warning("the library worker did not stop within 5 seconds")

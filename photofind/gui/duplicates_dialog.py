@@ -1,0 +1,295 @@
+"""Reviewing near-duplicate photos: find groups at a chosen similarity, look at each group side
+by side, reveal a photo in its folder, and move the unwanted copies to the system trash."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QDialog,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from photofind.core.duplicates import DEFAULT_THRESHOLD, Duplicate, find_duplicates
+from photofind.core.store import Store
+from photofind.gui import desktop
+from photofind.gui.background import Background
+from photofind.gui.style import home_relative, mute, plain_label, plain_tooltip
+from photofind.gui.thumbnail_loader import ThumbnailLoader
+
+THUMBNAIL_SIDE = 180
+PATH_ROLE = Qt.ItemDataRole.UserRole
+
+
+def move_to_trash(paths: list[str]) -> list[tuple[str, str]]:
+    """Send files to the desktop's trash (restorable there); returns (path, why) of those
+    that could not be moved."""
+    from send2trash import send2trash
+
+    failed = []
+    for path in paths:
+        try:
+            send2trash(path)
+        except OSError as exc:
+            failed.append((path, exc.strerror or str(exc)))
+    return failed
+
+
+class DuplicatesDialog(QDialog):
+    trashed = Signal(list)  # paths moved to the trash: the library should forget them
+
+    def __init__(
+        self, data_dir: Path, model_name: str, thumbnails: ThumbnailLoader, parent: QWidget
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Duplicates")
+        self._data_dir = data_dir
+        self._model_name = model_name
+        self._thumbnails = thumbnails
+        self._jobs = Background(threads=1)
+        self._cancel = threading.Event()
+        self._progress = 0.0
+        self.groups: list[list[Duplicate]] = []
+
+        self.threshold = QDoubleSpinBox()
+        self.threshold.setRange(0.80, 1.0)
+        self.threshold.setDecimals(3)
+        self.threshold.setSingleStep(0.005)
+        self.threshold.setValue(DEFAULT_THRESHOLD)
+        self.threshold.setToolTip("How alike photos must be: 1.000 is identical")
+        self.find_button = QPushButton("Find Duplicates")
+        self.find_button.setDefault(True)
+        self.find_button.clicked.connect(self.find)
+        self.cancel_button = QPushButton("Stop")
+        self.cancel_button.clicked.connect(self._cancel.set)
+        self.cancel_button.hide()
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 100)
+        self.bar.hide()
+        self.summary = plain_label()
+        mute(self.summary)
+        top = QHBoxLayout()
+        top.addWidget(plain_label("Similarity at least"))
+        top.addWidget(self.threshold)
+        top.addWidget(self.find_button)
+        top.addWidget(self.cancel_button)
+        top.addWidget(self.bar, 1)
+        top.addWidget(self.summary, 1)
+
+        self.group_list = QListWidget()
+        self.group_list.currentRowChanged.connect(self._show_group)
+        self.photos = QListWidget()
+        self.photos.setViewMode(QListView.ViewMode.IconMode)
+        self.photos.setIconSize(QSize(THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+        self.photos.setResizeMode(QListView.ResizeMode.Adjust)
+        self.photos.setMovement(QListView.Movement.Static)
+        # Every cell the same size, with room for the tick box and two lines of name and score.
+        self.photos.setGridSize(QSize(THUMBNAIL_SIDE + 40, THUMBNAIL_SIDE + 56))
+        self.photos.setWordWrap(True)
+        self.photos.itemChanged.connect(lambda _item: self._update_buttons())
+        self.photos.currentItemChanged.connect(lambda *_: self._update_buttons())
+        splitter = QSplitter()
+        splitter.addWidget(self.group_list)
+        splitter.addWidget(self.photos)
+        splitter.setSizes([260, 700])
+
+        self.hint = plain_label(
+            "Tick the copies you do not want; the first photo of each group (the largest) is "
+            "kept unless you tick it.",
+            wrap=True,
+        )
+        mute(self.hint)
+        self.reveal_button = QPushButton("Show in Folder")
+        self.reveal_button.clicked.connect(self._reveal)
+        self.trash_button = QPushButton("Move to Trash")
+        self.trash_button.clicked.connect(self._trash_ticked)
+        close = QPushButton("Close")
+        close.clicked.connect(self.close)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.hint, 1)
+        bottom.addWidget(self.reveal_button)
+        bottom.addWidget(self.trash_button)
+        bottom.addWidget(close)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(bottom)
+        self.resize(1000, 640)
+
+        self._poll = QTimer(self)
+        self._poll.setInterval(100)
+        self._poll.timeout.connect(lambda: self.bar.setValue(round(self._progress * 100)))
+        thumbnails.thumbnailReady.connect(self._thumbnail_ready)
+        self._update_buttons()
+
+    # -- finding --------------------------------------------------------------
+
+    def find(self) -> None:
+        self._cancel.clear()
+        self._progress = 0.0
+        self.find_button.setEnabled(False)
+        self.cancel_button.show()
+        self.bar.show()
+        self.summary.hide()
+        self._poll.start()
+        threshold = self.threshold.value()
+        data_dir, model_name, cancel = self._data_dir, self._model_name, self._cancel
+
+        def job() -> list[list[Duplicate]]:
+            # Its own connection: this runs on a pool thread, beside the library worker.
+            store = Store.open(data_dir)
+            try:
+                return find_duplicates(
+                    store, model_name, threshold, progress=self._set_progress, cancel=cancel
+                )
+            finally:
+                store.close()
+
+        self._jobs.submit(job, self._found)
+
+    def _set_progress(self, fraction: float) -> None:
+        self._progress = fraction
+
+    def _found(self, result: object) -> None:
+        self._poll.stop()
+        self.find_button.setEnabled(True)
+        self.cancel_button.hide()
+        self.bar.hide()
+        self.summary.show()
+        if isinstance(result, Exception):
+            stopped = self._cancel.is_set()
+            self.summary.setText("Stopped." if stopped else f"This did not work: {result}")
+            return
+        assert isinstance(result, list)
+        self.groups = result
+        self.group_list.clear()
+        for group in self.groups:
+            item = QListWidgetItem(f"{len(group)} photos · {os.path.basename(group[0].path)}")
+            item.setToolTip(plain_tooltip(*(home_relative(d.path) for d in group)))
+            self.group_list.addItem(item)
+        photos = sum(len(g) for g in self.groups)
+        self.summary.setText(
+            f"{len(self.groups):,} groups, {photos:,} photos"
+            if self.groups
+            else "No duplicates at this similarity."
+        )
+        if self.groups:
+            self.group_list.setCurrentRow(0)
+        else:
+            self.photos.clear()
+        self._update_buttons()
+
+    # -- one group ------------------------------------------------------------
+
+    def _show_group(self, row: int) -> None:
+        self.photos.clear()
+        if not 0 <= row < len(self.groups):
+            return
+        for i, dup in enumerate(self.groups[row]):
+            label = os.path.basename(dup.path) + ("\n(kept)" if i == 0 else f"\n{dup.score:.3f}")
+            item = QListWidgetItem(label)
+            item.setData(PATH_ROLE, dup.path)
+            item.setToolTip(plain_tooltip(home_relative(dup.path)))
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked if i == 0 else Qt.CheckState.Checked)
+            self._set_icon(item)
+            self.photos.addItem(item)
+        self.photos.setCurrentRow(0)
+        self._update_buttons()
+
+    def _set_icon(self, item: QListWidgetItem) -> None:
+        pixmap = self._thumbnails.pixmap(item.data(PATH_ROLE), THUMBNAIL_SIDE)
+        if pixmap is None:
+            # Until the thumbnail is ready: an empty square of the same size, so the cell is
+            # laid out once, at its final size.
+            pixmap = QPixmap(THUMBNAIL_SIDE, THUMBNAIL_SIDE)
+            pixmap.fill(Qt.GlobalColor.transparent)
+        icon = QIcon(pixmap)
+        # The photo as it is when selected too: a tinted copy would look like another photo.
+        icon.addPixmap(pixmap, QIcon.Mode.Selected)
+        item.setIcon(icon)
+
+    def _thumbnail_ready(self, path: str) -> None:
+        for i in range(self.photos.count()):
+            item = self.photos.item(i)
+            if item.data(PATH_ROLE) == path:
+                self._set_icon(item)
+
+    def ticked(self) -> list[str]:
+        return [
+            self.photos.item(i).data(PATH_ROLE)
+            for i in range(self.photos.count())
+            if self.photos.item(i).checkState() == Qt.CheckState.Checked
+        ]
+
+    def _update_buttons(self) -> None:
+        count = len(self.ticked())
+        self.trash_button.setEnabled(count > 0)
+        self.trash_button.setText(f"Move {count} to Trash" if count else "Move to Trash")
+        self.reveal_button.setEnabled(self.photos.currentItem() is not None)
+
+    def _reveal(self) -> None:
+        item = self.photos.currentItem()
+        if item is not None:
+            desktop.show_in_folder(item.data(PATH_ROLE), self)
+
+    def _trash_ticked(self) -> None:
+        paths = self.ticked()
+        if not paths:
+            return
+        every = self.photos.count() == len(paths)
+        text = f"Move {len(paths)} photo{'s' if len(paths) > 1 else ''} to the trash?"
+        detail = "You can restore them from the trash."
+        if every:
+            detail = "Every photo of this group is ticked: none of them would be kept. " + detail
+        answer = QMessageBox.question(self, "Move to Trash", f"{text}\n\n{detail}")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self.trash(paths)
+
+    def trash(self, paths: list[str]) -> None:
+        """Move `paths` to the trash and take them out of the groups shown."""
+        failed = move_to_trash(paths)
+        gone = [p for p in paths if p not in {f for f, _ in failed}]
+        if gone:
+            self.trashed.emit(gone)
+        row = self.group_list.currentRow()
+        if 0 <= row < len(self.groups):
+            left = [d for d in self.groups[row] if d.path not in gone]
+            if len(left) > 1:
+                self.groups[row] = left
+                self._show_group(row)
+            else:
+                del self.groups[row]
+                self.group_list.takeItem(row)
+        if failed:
+            box = QMessageBox(QMessageBox.Icon.Warning, "Move to Trash", "", parent=self)
+            box.setTextFormat(Qt.TextFormat.PlainText)  # file names are shown as they are
+            box.setText(
+                "These could not be moved to the trash:\n"
+                + "\n".join(f"{home_relative(p)}: {why}" for p, why in failed)
+            )
+            box.exec()
+
+    def closeEvent(self, event: object) -> None:
+        self._cancel.set()
+        super().closeEvent(event)  # type: ignore[arg-type]
+
+    def shutdown(self) -> None:
+        self._cancel.set()
+        self._jobs.shutdown()
