@@ -94,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         "'~/a.jpg - snow' (see README, Queries)",
     )
     p.add_argument("--top", type=_positive, default=20, metavar="N", help="how many (default 20)")
+    p.add_argument("--tag", metavar="TAG", help="only photos carrying this tag (see `tags`)")
     p.add_argument("--json", action="store_true", help="print results as a JSON array")
 
     p = sub.add_parser("similar", help="photos like a given photo")
@@ -119,6 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
         "(default 0.95)",
     )
     p.add_argument("--json", action="store_true", help="print the groups as a JSON array")
+
+    p = sub.add_parser("tags", help="the tag vocabulary, and how many photos carry each tag")
+    p.add_argument("--json", action="store_true", help="print the tags as a JSON object")
+
+    p = sub.add_parser("describe", help="the tags that best describe a photo")
+    p.add_argument("photo", type=Path, metavar="PHOTO")
+    p.add_argument("--top", type=_positive, default=5, metavar="N", help="how many (default 5)")
+    p.add_argument("--json", action="store_true", help="print the tags as a JSON array")
 
     p = sub.add_parser("status", help="what is indexed, failed and pending")
     p.add_argument("--json", action="store_true", help="print status as a JSON object")
@@ -266,7 +275,32 @@ def _print_hits(hits: list[Hit], as_json: bool) -> None:
 
 
 def _cmd_search(library: Library, args: argparse.Namespace) -> int:
-    _print_hits(library.searcher.query(args.text, args.top), args.json)
+    exclude = library.photos_without_tag(args.tag) if args.tag else frozenset()
+    _print_hits(library.searcher.query(args.text, args.top, exclude), args.json)
+    return 0
+
+
+def _cmd_tags(library: Library, args: argparse.Namespace) -> int:
+    from photofind.core.tags import vocabulary_path
+
+    tally = library.tag_counts()
+    if args.json:
+        print(json.dumps(tally))
+        return 0
+    width = max((len(name) for name in tally), default=0)
+    for name, count in tally.items():
+        print(f"{name:<{width}}  {count:,}")
+    print(f"(edit the tags in {_shown(str(vocabulary_path(library.data_dir)))})", file=sys.stderr)
+    return 0
+
+
+def _cmd_describe(library: Library, args: argparse.Namespace) -> int:
+    scores = library.describe(str(args.photo), args.top)
+    if args.json:
+        print(json.dumps([{"tag": t.tag, "probability": round(t.probability, 4)} for t in scores]))
+    else:
+        for t in scores:
+            print(f"{t.probability:6.3f}  {t.tag}")
     return 0
 
 
@@ -414,6 +448,8 @@ COMMANDS = {
     "similar": _cmd_similar,
     "locate": _cmd_locate,
     "duplicates": _cmd_duplicates,
+    "tags": _cmd_tags,
+    "describe": _cmd_describe,
     "status": _cmd_status,
     "folders": _cmd_folders,
     "watch": _cmd_watch,

@@ -15,6 +15,7 @@ from photofind.core.lock import index_lock
 from photofind.core.scanning import is_within
 from photofind.core.search import Hit, Searcher
 from photofind.core.store import Store
+from photofind.core.tags import Tagger, TagScore, counts, load_vocabulary, logit_scale_of
 
 if TYPE_CHECKING:
     from photofind.core.download import DownloadProgress
@@ -47,6 +48,7 @@ class Library:
         self.store = Store.open(data_dir)
         self._encoder: Encoder | None = None
         self._text_encoder: Encoder | None = None
+        self._tagger: tuple[dict[str, str], Tagger] | None = None
         self.searcher = Searcher(
             self.store,
             self.model_name,
@@ -83,6 +85,37 @@ class Library:
                 text_only=True,
             )
         return self._text_encoder
+
+    def tagger(self) -> Tagger:
+        """Tags of the vocabulary in tags.txt (read each time, so edits apply at once), for
+        this model; the tag vectors are computed once per vocabulary."""
+        vocabulary = load_vocabulary(self.data_dir)
+        if self._tagger is None or self._tagger[0] != vocabulary:
+            encoder = self.encoder()  # the whole model: its own logit scale calibrates tags
+            tagger = Tagger(vocabulary, encoder.encode_texts, logit_scale_of(encoder.model))
+            self._tagger = (vocabulary, tagger)
+        return self._tagger[1]
+
+    def photos_without_tag(self, tag: str) -> frozenset[int]:
+        """The indexed photos that do not carry `tag` (to leave out of a search)."""
+        tagger = self.tagger()
+        index = self.searcher.index
+        index.refresh()
+        has = tagger.mask(index.matrix, tag)
+        return frozenset(int(i) for i in index.ids[~has])
+
+    def describe(self, photo: str, top: int = 5) -> list[TagScore]:
+        """The tags that best describe a photo (in the library or not), with probabilities."""
+        vector, _ = self.searcher.photo_vector(photo)
+        return self.tagger().describe(vector, top)
+
+    def tag_counts(self) -> dict[str, int]:
+        tagger = self.tagger()
+        index = self.searcher.index
+        index.refresh()
+        if not len(index):
+            return dict.fromkeys(tagger.names, 0)
+        return counts(tagger.tags_of(index.matrix), tagger.names)
 
     def without_unavailable(self, hits: list[Hit]) -> tuple[list[Hit], list[str]]:
         """The hits whose library folder is reachable now, and the folders that are not (an

@@ -235,12 +235,13 @@ class Searcher:
                 self._text_vectors[text] = vector
         return [self._text_vectors[t] for t in texts]
 
-    def query(self, text: str, top: int = 20) -> list[Hit]:
+    def query(self, text: str, top: int = 20, exclude: frozenset[int] = frozenset()) -> list[Hit]:
         """Photos matching a query in the query language (see photofind.core.query):
         `beach + sunset - people`, `2:dog`, photo paths mixed with text. A query without
-        operators or weights is a plain text search; photos named in it are not results."""
-        vector, exclude = self.query_vector(text)
-        return self._hits(vector, top, exclude)
+        operators or weights is a plain text search; photos named in it are not results,
+        nor are those in `exclude` (e.g. photos without a tag asked for)."""
+        vector, named = self.query_vector(text)
+        return self._hits(vector, top, named | exclude)
 
     def query_vector(self, text: str | Query) -> tuple[np.ndarray, frozenset[int]]:
         """The unit vector a query searches with, and the library photos it names (which
@@ -256,7 +257,7 @@ class Searcher:
                 vectors.append(by_text[term.value])
                 continue
             try:
-                vector, photo_id = self._photo_vector(term.value)
+                vector, photo_id = self.photo_vector(term.value)
             except QueryError as exc:
                 raise LocatedQueryError(
                     f"{exc} (position {term.start + 1})", term.start, term.end
@@ -268,11 +269,11 @@ class Searcher:
 
     def similar(self, photo: str | Path, top: int = 20) -> list[Hit]:
         """Photos like `photo`, a path inside or outside the library; it is not its own result."""
-        vector, photo_id = self._photo_vector(photo)
+        vector, photo_id = self.photo_vector(photo)
         exclude = frozenset({photo_id}) if photo_id is not None else frozenset()
         return self._hits(vector, top, exclude)
 
-    def _photo_vector(self, photo: str | Path) -> tuple[np.ndarray, int | None]:
+    def photo_vector(self, photo: str | Path) -> tuple[np.ndarray, int | None]:
         """A photo's vector (stored, or encoded now if it is not in the library) and its id
         in the library, if it is there."""
         path = os.path.abspath(photo)
