@@ -114,6 +114,10 @@ class Shots:
         # now, so they are not deferred as files still being copied.
         generate_folder(photos.parent / "Holiday", per_class=150, seed=99)
         indexed = self._indexed_library(photos)
+        # Tags the test model knows (the default vocabulary is for real photos).
+        from shapes import CLASSES
+
+        (indexed / "tags.txt").write_text("".join(f"{c} {s} = a {c} {s}\n" for c, s in CLASSES))
 
         try:
             self.first_run()

@@ -267,11 +267,14 @@ class Searcher:
                 exclude.add(photo_id)
         return combine(vectors, [t.weight for t in query.terms]), frozenset(exclude)
 
-    def similar(self, photo: str | Path, top: int = 20) -> list[Hit]:
-        """Photos like `photo`, a path inside or outside the library; it is not its own result."""
+    def similar(
+        self, photo: str | Path, top: int = 20, exclude: frozenset[int] = frozenset()
+    ) -> list[Hit]:
+        """Photos like `photo`, a path inside or outside the library; it is not its own result,
+        nor are those in `exclude`."""
         vector, photo_id = self.photo_vector(photo)
-        exclude = frozenset({photo_id}) if photo_id is not None else frozenset()
-        return self._hits(vector, top, exclude)
+        itself = frozenset({photo_id}) if photo_id is not None else frozenset()
+        return self._hits(vector, top, itself | exclude)
 
     def photo_vector(self, photo: str | Path) -> tuple[np.ndarray, int | None]:
         """A photo's vector (stored, or encoded now if it is not in the library) and its id

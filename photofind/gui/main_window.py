@@ -177,6 +177,7 @@ class MainWindow(QMainWindow):
         w.modelReady.connect(self._model_loaded)
         w.modelFailed.connect(self._model_failed)
         w.modelDownloading.connect(self._model_downloading)
+        w.tagsChanged.connect(self.page.set_tags)
         w.stateChanged.connect(self._state_changed)
         w.indexProgress.connect(self.index_status.progress)
         w.indexProgress.connect(flow.index_progress)
@@ -269,6 +270,8 @@ class MainWindow(QMainWindow):
                 lambda photo, query: self.worker.locate(photo, query, LOCATE_MAX_SIDE)
             )
             self.worker.locateReady.connect(self.preview.show_heatmap)
+            self.preview.describeRequested.connect(self.worker.describe)
+            self.worker.described.connect(self.preview.show_tags)
             self.worker.locateFailed.connect(self.preview.heatmap_failed)
         query = self.flow.query
         self.preview.set_query(query.text if query is not None else None)

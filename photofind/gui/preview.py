@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from photofind.core.imaging import PhotoInfo
+from photofind.core.tags import TagScore
 from photofind.gui.background import Background
 from photofind.gui.photo_images import PREVIEW_MAX_SIDE, PreviewImage, load_scaled
 from photofind.gui.results_model import ResultsModel
@@ -36,6 +37,7 @@ class PreviewDialog(QDialog):
     showInFolderRequested = Signal(str)
     rowChanged = Signal(int)
     locateRequested = Signal(str, str)  # photo, query: where in the photo the query matches
+    describeRequested = Signal(str)  # photo: which tags describe it
 
     def __init__(self, model: ResultsModel, background: Background, parent: QWidget) -> None:
         super().__init__(parent)
@@ -57,12 +59,14 @@ class PreviewDialog(QDialog):
         self.taken = plain_label()
         self.dimensions = plain_label()
         self.score = plain_label()
+        self.tags = plain_label(wrap=True)
         details = QFormLayout()
         details.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         details.addRow("Folder", self.folder)
         details.addRow("Taken", self.taken)
         details.addRow("Size", self.dimensions)
         details.addRow("Match score", self.score)
+        details.addRow("Looks like", self.tags)
         self.where_status = plain_label()
         mute(self.where_status)
 
@@ -112,6 +116,12 @@ class PreviewDialog(QDialog):
             self._heatmaps.popitem(last=False)
         self._show_where()
 
+    def show_tags(self, photo: str, scores: list[TagScore]) -> None:
+        if photo != self.path:
+            return
+        shown = [f"{t.tag} {t.probability:.0%}" for t in scores if t.probability >= 0.01]
+        self.tags.setText(" · ".join(shown[:5]) or "nothing in the tag list")
+
     def heatmap_failed(self, photo: str, query: str, why: str) -> None:
         if (photo, query) == (self.path, self._query):
             self.where_status.setText(f"Cannot show where it matches: {why}")
@@ -145,6 +155,8 @@ class PreviewDialog(QDialog):
         self.score.setText(f"{hit.score:.3f}")
         self.taken.setText("…")
         self.dimensions.setText("…")
+        self.tags.setText("…")
+        self.describeRequested.emit(hit.path)
         self._pixmap = None
         self.image.setPixmap(QPixmap())
         self.image.setText("Loading…")

@@ -4,7 +4,14 @@ thumbnail-size slider, and either the results grid or a message page."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QSlider, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QSlider,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from photofind.gui.download_bar import ModelDownloadBar
 from photofind.gui.empty_states import MessagePage
@@ -24,6 +31,7 @@ from photofind.gui.thumbnail_loader import ThumbnailLoader
 READY_PLACEHOLDER = "Describe a photo, or paste a photo's path"
 LOADING_PLACEHOLDER = "Loading model…"
 DOWNLOADING_PLACEHOLDER = "Downloading model…"
+ALL_PHOTOS = "All photos"
 FAILED_PLACEHOLDER = "Search needs the model, which is not loaded"
 
 
@@ -38,6 +46,12 @@ class ResultsPage(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.search.setFont(font)
         self.search.setMinimumHeight(self.search.sizeHint().height() + 6)
+
+        self.tag_filter = QComboBox()
+        self.tag_filter.setToolTip("Only photos with this tag (edit the tags in tags.txt)")
+        self.tag_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.tag_filter.setMinimumHeight(self.search.minimumHeight())
+        self.set_tags([])
 
         self.banner = ModelProblemBanner()
         self.banner.hide()
@@ -79,11 +93,30 @@ class ResultsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 0)
         layout.setSpacing(8)
-        layout.addWidget(self.search)
+        bar = QHBoxLayout()
+        bar.setSpacing(8)
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.tag_filter)
+        layout.addLayout(bar)
         layout.addWidget(self.banner)
         layout.addWidget(self.download)
         layout.addWidget(self.results_bar)
         layout.addWidget(self.pages, 1)
+
+    def set_tags(self, names: list[str]) -> None:
+        """Offer these tags in the filter, keeping the chosen one where it still exists."""
+        chosen = self.tag()
+        self.tag_filter.blockSignals(True)
+        self.tag_filter.clear()
+        self.tag_filter.addItem(ALL_PHOTOS, None)
+        for name in names:
+            self.tag_filter.addItem(name, name)
+        self.tag_filter.setCurrentIndex(max(0, self.tag_filter.findData(chosen)))
+        self.tag_filter.blockSignals(False)
+        self.tag_filter.setEnabled(bool(names))
+
+    def tag(self) -> str | None:
+        return self.tag_filter.currentData() if self.tag_filter.count() else None
 
     def showing_grid(self) -> bool:
         return self.pages.currentWidget() is self.grid

@@ -61,6 +61,7 @@ class SearchFlow(QObject):
         self._searching.setInterval(SEARCHING_NOTICE_MS)
         self._searching.timeout.connect(self._show_searching)
         page.search.querySubmitted.connect(self.submitted)
+        page.tag_filter.currentIndexChanged.connect(lambda _i: self.rerun())
         worker.resultsReady.connect(self._results_ready)
         worker.searchFailed.connect(self._search_failed)
 
@@ -110,6 +111,11 @@ class SearchFlow(QObject):
         self.page.heading.setText("")
         self.show_start_page()
 
+    def rerun(self) -> None:
+        """The same query again (the tag filter changed)."""
+        if self.query is not None:
+            self._run(self.query)
+
     def show_start_page(self) -> None:
         if self.query is None and self.has_folders is not None:
             self.page.show_start_page(self.has_folders)
@@ -151,11 +157,12 @@ class SearchFlow(QObject):
         self.query = query
         self._latest_request = next(self._requests)
         self._last_refresh = time.monotonic()
+        tag = self.page.tag()
         if query.text is not None:
-            self.worker.search_text(self._latest_request, query.text)
+            self.worker.search_text(self._latest_request, query.text, tag)
         else:
             assert query.photo is not None
-            self.worker.search_similar(self._latest_request, query.photo)
+            self.worker.search_similar(self._latest_request, query.photo, tag)
         self._searching.start()
 
     def _user_is_browsing(self) -> bool:

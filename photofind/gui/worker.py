@@ -69,6 +69,7 @@ class _Search:
     request_id: int
     text: str | None = None
     photo: str | None = None
+    tag: str | None = None  # only photos carrying this tag
 
 
 _Command = Callable[[], None] | _Search
@@ -88,6 +89,8 @@ class LibraryWorker(QThread):
     resultsReady = Signal(int, object)  # request id, list[Hit] best first
     searchFailed = Signal(int, str)
     problem = Signal(str)  # a command failed; one readable line
+    tagsChanged = Signal(list)  # the vocabulary's tag names
+    described = Signal(str, object)  # photo, list[TagScore] best first
     locateReady = Signal(str, str, object)  # photo, query, QImage of the heatmap over it
     locateFailed = Signal(str, str, str)  # photo, query, why
 
@@ -116,11 +119,19 @@ class LibraryWorker(QThread):
 
     # -- called from the GUI thread -------------------------------------------
 
-    def search_text(self, request_id: int, text: str) -> None:
-        self._commands.put(_Search(request_id, text=text))
+    def search_text(self, request_id: int, text: str, tag: str | None = None) -> None:
+        self._commands.put(_Search(request_id, text=text, tag=tag))
 
-    def search_similar(self, request_id: int, photo: str) -> None:
-        self._commands.put(_Search(request_id, photo=photo))
+    def search_similar(self, request_id: int, photo: str, tag: str | None = None) -> None:
+        self._commands.put(_Search(request_id, photo=photo, tag=tag))
+
+    def describe(self, photo: str) -> None:
+        """The tags that best describe `photo` (answered by `described`)."""
+        self._commands.put(lambda: self._describe(photo))
+
+    def refresh_tags(self) -> None:
+        """Read the tag vocabulary again (answered by `tagsChanged`)."""
+        self._commands.put(self._emit_tags)
 
     def locate(self, photo: str, query: str, max_side: int) -> None:
         """Where in `photo` the query matches: a heatmap over it (issue #7's Show Where)."""
@@ -236,13 +247,15 @@ class LibraryWorker(QThread):
     def _search(self, search: _Search) -> None:
         assert self._library is not None
         try:
+            if not self._model_ok and (search.text is not None or search.tag):
+                raise QueryError("the model is not loaded, so text cannot be searched yet")
+            library = self._library
+            exclude = library.photos_without_tag(search.tag) if search.tag else frozenset()
             if search.text is not None:
-                if not self._model_ok:
-                    raise QueryError("the model is not loaded, so text cannot be searched yet")
-                hits = self._library.searcher.query(search.text, RESULT_LIMIT)
+                hits = library.searcher.query(search.text, RESULT_LIMIT, exclude)
             else:
                 assert search.photo is not None
-                hits = self._library.searcher.similar(search.photo, RESULT_LIMIT)
+                hits = library.searcher.similar(search.photo, RESULT_LIMIT, exclude)
         except PhotofindError as exc:
             self.searchFailed.emit(search.request_id, str(exc))
             return
@@ -258,6 +271,16 @@ class LibraryWorker(QThread):
                 f"indexed and come back when {it} is connected again"
             )
         self.resultsReady.emit(search.request_id, hits)
+
+    def _describe(self, photo: str) -> None:
+        assert self._library is not None
+        if self._model_ok:
+            self.described.emit(photo, self._library.describe(photo))
+
+    def _emit_tags(self) -> None:
+        assert self._library is not None
+        if self._model_ok:
+            self.tagsChanged.emit(self._library.tagger().names)
 
     def _locate(self, photo: str, query: str, max_side: int) -> None:
         assert self._library is not None
@@ -298,6 +321,7 @@ class LibraryWorker(QThread):
             return
         self._model_ok = True
         self.modelReady.emit(encoder.device)
+        self._guarded(self._emit_tags)
 
     def _reload(self, model: str, device: str) -> None:
         assert self._library is not None
