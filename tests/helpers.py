@@ -8,7 +8,7 @@ import json
 import os
 import subprocess
 import sys
-import threading
+import tempfile
 
 # The shared shapes folder (conftest's `shapes_dir`): this many photos of each class.
 PER_CLASS = 12
@@ -43,28 +43,19 @@ def run_cli_process(
 def run_cli_measured(
     *argv: str, env: dict[str, str] | None = None
 ) -> tuple[subprocess.CompletedProcess[str], float]:
-    """Like run_cli_process, plus the peak resident memory (MiB) of that process alone:
-    getrusage(RUSAGE_CHILDREN) would report the largest of every child the tests ran."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "photofind", *argv],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
-    streams: dict[str, str] = {}
-    readers = [
-        threading.Thread(target=lambda n=name, f=f: streams.update({n: f.read()}))
-        for name, f in (("out", proc.stdout), ("err", proc.stderr))
-    ]
-    for reader in readers:
-        reader.start()
-    _, status, usage = os.wait4(proc.pid, 0)  # reaps it, with its own resource usage
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    for reader in readers:
-        reader.join()
-    done = subprocess.CompletedProcess(proc.args, proc.returncode, streams["out"], streams["err"])
-    return done, usage.ru_maxrss / 1024
+    """Like run_cli_process, plus the peak resident memory (MiB) of that process alone (see
+    tests/peak_memory.py for why the rusage of a child would not do)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        peak_file = os.path.join(tmp, "peak")
+        proc = subprocess.run(
+            [sys.executable, os.path.join(os.path.dirname(__file__), "peak_memory.py"), *argv],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **(env or {}), "PHOTOFIND_PEAK_FILE": peak_file},
+            timeout=300,
+        )
+        with open(peak_file, encoding="ascii") as f:
+            return proc, int(f.read()) / 1024
 
 
 def last_json(out: str) -> object:

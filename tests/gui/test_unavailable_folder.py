@@ -22,7 +22,7 @@ def test_photos_of_an_unplugged_folder_are_hidden_then_come_back(
     finished: list[IndexProgress] = []
     window.worker.indexFinished.connect(finished.append)
     window.add_folder(str(drive))
-    qtbot.waitUntil(lambda: bool(finished), timeout=INDEX_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: any(p.counts.encoded for p in finished), timeout=INDEX_TIMEOUT_MS)
     qtbot.keyClicks(window.search, "a photo of a red circle")
     qtbot.keyClick(window.search, "\r")
     wait_for_top(qtbot, window, "red_circle", count=2)
