@@ -130,6 +130,7 @@ def index_library(
     batch_size: int = BATCH_SIZE,
     workers: int | None = None,
     settle_seconds: float = 0.0,
+    available: Callable[[str], bool] = os.path.isdir,
 ) -> Iterator[IndexProgress]:
     """Index new and changed photos under `folders`, reuse vectors of moved files, and remove
     photos whose files are gone. The encoder is loaded only if something needs encoding.
@@ -183,7 +184,7 @@ def index_library(
     # reused) before its old path is removed. Folders that are missing right now, such as an
     # unplugged drive, keep their photos, and so do folders that could not be read.
     seen -= pipeline.vanished
-    present = [f for f in folders if os.path.isdir(f)]
+    present = [f for f in folders if available(f)]
     gone = [
         row.id
         for path, row in known.items()

@@ -117,11 +117,32 @@ class Library:
             return dict.fromkeys(tagger.names, 0)
         return counts(tagger.tags_of(index.matrix), tagger.names)
 
+    def folder_available(self, folder: str) -> bool:
+        """Whether a library folder can be read now. A folder that is missing is not (an
+        unplugged drive); nor is one that is empty and on another device than when it was last
+        seen with photos: the bare mount point of a drive or share that is not mounted. Its
+        photos stay indexed either way. A non-empty folder on a new device (a drive plugged
+        into another port) is available, and its device is remembered."""
+        try:
+            device = os.stat(folder).st_dev
+            if not os.path.isdir(folder):
+                return False
+            with os.scandir(folder) as entries:
+                empty = next(entries, None) is None
+        except OSError:
+            return False
+        known = self.store.folder_device(folder)
+        if known is not None and known != device and empty:
+            return False
+        if known != device and not empty:
+            self.store.set_folder_device(folder, device)
+        return True
+
     def without_unavailable(self, hits: list[Hit]) -> tuple[list[Hit], list[str]]:
         """The hits whose library folder is reachable now, and the folders that are not (an
         unplugged drive, an unmounted share): their photos stay indexed, only hidden. One
         check per folder, never per photo, so a dead network mount cannot stall a search."""
-        missing = [f for f in self.store.folders() if not os.path.isdir(f)]
+        missing = [f for f in self.store.folders() if not self.folder_available(f)]
         if not missing:
             return hits, []
         kept = [h for h in hits if not any(is_within(h.path, f) for f in missing)]
@@ -155,6 +176,7 @@ class Library:
                 excluded=self.store.excluded(),
                 cancel=cancel,
                 settle_seconds=settle_seconds,
+                available=self.folder_available,
             )
 
     def status(self) -> dict[str, object]:

@@ -228,6 +228,19 @@ class Store:
             )
             return cur.rowcount > 0
 
+    def folder_device(self, path: str) -> int | None:
+        """The device the folder was on when last seen with photos (see Library)."""
+        key = "device:" + os.fsencode(path).hex()
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return int(row[0]) if row else None
+
+    def set_folder_device(self, path: str, device: int) -> None:
+        key = "device:" + os.fsencode(path).hex()
+        with self._transaction():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, str(device))
+            )
+
     def remove_folder(self, path: str) -> int:
         """Forget a folder and the photos no other library folder holds; returns their count."""
         with self._transaction():
