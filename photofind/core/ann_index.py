@@ -2,10 +2,11 @@
 
 Exact ranking (`search.VectorIndex`: every vector scanned, ~66 ms a query at 1M photos on two
 cores) stays the default. Beyond about a million photos a graph index (HNSW, through the
-optional `usearch` package: `pip install 'photofind[ann]'`) answers in a few milliseconds and
-opens a saved graph without reading every vector, at the price of a build (minutes at 1M
-photos on two cores) and of recall that is measured rather than guaranteed
-(`python -m benchmarks.ann_bench`, `benchmarks/ANN.md`). The graph only proposes candidates:
+optional `usearch` package: `pip install 'photofind[ann]'`) answers in 10-25 ms whatever the
+library's size and opens a saved graph without reading every vector, at the price of a build
+(about half an hour at 1M photos on two cores), ~1.6 KB a photo, and recall that is measured
+rather than guaranteed (`python -m benchmarks.ann_bench`, `benchmarks/ANN.md`): queries near
+no photo at all are its weak point. The graph only proposes candidates:
 the head of the ranking is re-scored exactly from the stored float32 vectors, as VectorIndex
 does, so every score shown is exact and the only possible error is a photo the graph never
 proposed.
@@ -48,8 +49,8 @@ REBUILD_FRACTION = 0.5
 # a removed node stays behind as a tombstone that searches still walk through.
 TOMBSTONE_FRACTION = 0.25
 # An updated graph is saved once this many photos changed since it was last saved (and
-# always after a build): adding to the graph costs about a millisecond a photo on two cores,
-# which is what the next process pays to catch up with changes that were not saved.
+# always after a build): adding to the graph costs 1.5-2 ms a photo on two cores, which is
+# what the next process pays to catch up with changes that were not saved.
 SAVE_AFTER_CHANGES = 2000
 # Vectors added to the graph per call (between progress reports).
 ADD_CHUNK = 65_536
