@@ -19,6 +19,7 @@ benchmark drives the window as a person would, with the real worker, model and p
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import os
 import sys
@@ -28,9 +29,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TextIO
 
 HEARTBEAT_MS = 10
 STALL_MS = 100
+DIAGNOSE_MS = 80
 QUERIES = [
     "a dog running on a beach",
     "red circle",
@@ -53,11 +56,16 @@ class PhaseStalls:
 
 
 class Heartbeat:
-    """Records the intervals between ticks of a timer on the GUI thread, per phase."""
+    """Records the intervals between ticks of a timer on the GUI thread, per phase.
 
-    def __init__(self) -> None:
+    With `diagnose` (an open file), every thread's Python stack is written there whenever a
+    beat is more than DIAGNOSE_MS late: faulthandler's watchdog runs in C, without the GIL,
+    so it catches whoever holds the GUI thread or the GIL at that moment."""
+
+    def __init__(self, diagnose: TextIO | None = None) -> None:
         from PySide6.QtCore import Qt, QTimer
 
+        self.diagnose = diagnose
         self.phase = ""
         self.intervals: dict[str, list[float]] = {}
         self.spans: dict[str, float] = {}
@@ -68,6 +76,8 @@ class Heartbeat:
         self._timer.timeout.connect(self._beat)
 
     def _beat(self) -> None:
+        if self.diagnose is not None:
+            faulthandler.dump_traceback_later(DIAGNOSE_MS / 1000, file=self.diagnose)
         now = time.perf_counter()
         if self.phase:
             self.intervals[self.phase].append((now - self._last) * 1000)
@@ -86,6 +96,8 @@ class Heartbeat:
             self.spans[phase] = time.perf_counter() - started
             self._timer.stop()
             self.phase = ""
+            if self.diagnose is not None:
+                faulthandler.cancel_dump_traceback_later()
 
     def summary(self) -> list[PhaseStalls]:
         out = []
@@ -200,7 +212,7 @@ def search_session(window: object, rounds: int) -> int:
     return done
 
 
-def run(quick: bool, photos: int) -> dict[str, object]:
+def run(quick: bool, photos: int, diagnose: TextIO | None = None) -> dict[str, object]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
@@ -213,7 +225,7 @@ def run(quick: bool, photos: int) -> dict[str, object]:
         model, first, second = inputs(quick, photos, work)
         data = work / "data"
         data.mkdir()
-        beat = Heartbeat()
+        beat = Heartbeat(diagnose)
         prefs = Preferences(model=str(model), index_on_start=False)
         window = MainWindow(data, AppSettings(data), prefs)
         window.resize(1100, 750)
@@ -275,9 +287,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fixture model, shapes photos")
     parser.add_argument("--photos", type=int, default=0, help="photos in both folders together")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--diagnose",
+        type=Path,
+        metavar="FILE",
+        help=f"write every thread's stack to FILE whenever a beat is over {DIAGNOSE_MS} ms late",
+    )
     args = parser.parse_args(argv)
     photos = args.photos or (48 if args.quick else 96)
-    result = run(args.quick, photos)
+    if args.diagnose:
+        with open(args.diagnose, "w") as diagnose:
+            result = run(args.quick, photos, diagnose)
+    else:
+        result = run(args.quick, photos)
     if args.json:
         print(json.dumps(result))
     else:

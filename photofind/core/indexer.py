@@ -24,6 +24,7 @@ from photofind.core.errors import FileChangedError, FileVanishedError, PhotoLoad
 from photofind.core.imaging import PhotoInfo, is_access_failure, load_photo, read_file
 from photofind.core.scanning import FileStat, is_within, scan_folders
 from photofind.core.store import Encoded, Failed, PhotoRow, Result, Reused, Store
+from photofind.core.threads import lower_this_threads_priority
 
 # Measured on a 2-core CPU with ViT-B/32 (benchmarks/PROFILE.md): 16 is as fast as 32 per
 # photo and halves the wait for the first batch.
@@ -261,7 +262,9 @@ class _Pipeline:
         queue = list(reversed(todo))
         inflight: set[Future[object]] = set()
         self.started = time.perf_counter()
-        with ThreadPoolExecutor(workers, thread_name_prefix="photofind-decode") as pool:
+        with ThreadPoolExecutor(
+            workers, thread_name_prefix="photofind-decode", initializer=lower_this_threads_priority
+        ) as pool:
             try:
                 yield from self._drive(pool, queue, inflight, total, cancel, workers)
             finally:

@@ -8,6 +8,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
+from photofind.core.threads import lower_this_threads_priority
+
 
 class _Delivery(QObject):
     # Emitted from pool threads; Qt queues it to the thread this object lives in (the GUI's).
@@ -33,6 +35,7 @@ class Background:
             return
 
         def run() -> None:
+            lower_this_threads_priority()
             try:
                 result = job()
             except Exception as exc:  # handed to on_done, which decides what the user sees

@@ -1,0 +1,29 @@
+"""Background threads that yield the CPU to the ones a person is waiting on."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+# Linux nice value for decoding and thumbnail threads: on a 2-core machine four of them
+# decoding JPEGs would otherwise take the CPU from the window's own thread in turns of about
+# 100 ms; a higher nice value lets it run as soon as it has something to do.
+BACKGROUND_NICE = 10
+
+_done = threading.local()
+
+
+def lower_this_threads_priority() -> None:
+    """Make the calling thread yield to normal ones (Linux: per-thread nice; elsewhere
+    nothing). Cheap to call again on the same thread."""
+    if getattr(_done, "lowered", False):
+        return
+    _done.lowered = True
+    if not hasattr(os, "setpriority") or not hasattr(threading, "get_native_id"):
+        return
+    try:
+        tid = threading.get_native_id()
+        current = os.getpriority(os.PRIO_PROCESS, tid)
+        os.setpriority(os.PRIO_PROCESS, tid, max(current, BACKGROUND_NICE))
+    except OSError:
+        pass  # not allowed here: the thread keeps its priority
