@@ -379,6 +379,13 @@ class ApproximateIndex:
         matches = self.graph.search(query, count, threads=1)
         ids = np.asarray(matches.keys, dtype=np.int64)
         scores = 1.0 - np.asarray(matches.distances, dtype=np.float32)
+        if count >= len(self):
+            # Asked for every photo: a graph search can miss a few, so add them, scored
+            # exactly, after the ones it found.
+            missing = np.setdiff1d(self.ids, ids)
+            if len(missing):
+                ids = np.concatenate([ids, missing])
+                scores = np.concatenate([scores, self._exact_scores(missing, query)])
         if exclude:
             kept = ~np.isin(ids, list(exclude))
             ids, scores = ids[kept], scores[kept]
