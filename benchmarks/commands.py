@@ -53,7 +53,7 @@ class IndexRun:
     counts: dict[str, int]
 
 
-def time_index(folder: Path, model: Path, work: Path) -> IndexRun:
+def time_index(folder: Path, model: Path, work: Path, device: str = "cpu") -> IndexRun:
     """One whole `photofind index FOLDER --json` on a fresh data dir."""
     data_dir = Path(tempfile.mkdtemp(prefix="data-", dir=work))
     cmd = [
@@ -63,7 +63,7 @@ def time_index(folder: Path, model: Path, work: Path) -> IndexRun:
         "--model",
         str(model),
         "--device",
-        "cpu",
+        device,
         "index",
         str(folder),
         "--json",

@@ -29,6 +29,8 @@ from photofind.core.threads import lower_this_threads_priority
 # Measured on a 2-core CPU with ViT-B/32 (benchmarks/PROFILE.md): 16 is as fast as 32 per
 # photo and halves the wait for the first batch.
 BATCH_SIZE = 16
+# Decoders to run at most: beyond this, threads mostly wait on each other and on memory.
+MAX_WORKERS = 32
 # Reuses and failures need no model; commit them in chunks so a long move-only run keeps
 # its progress if it is interrupted.
 MAX_UNWRITTEN = 256
@@ -176,7 +178,7 @@ def index_library(
     pipeline = _Pipeline(
         store, model_name, model_id, load_encoder, counts, batch_size, settle_seconds
     )
-    yield from pipeline.run(todo, cancel, workers or min(8, os.cpu_count() or 2))
+    yield from pipeline.run(todo, cancel, workers or min(MAX_WORKERS, os.cpu_count() or 2))
     if cancel.is_set():
         yield IndexProgress("done", pipeline.done, len(todo), pipeline.rate, counts, cancelled=True)
         return
@@ -208,10 +210,11 @@ class _Pipeline:
     """Read+hash and decode on a pool, encode in batches on the calling thread, write in
     one transaction per batch.
 
-    The pool and the encoder take turns: the pool pauses while a batch is encoded. torch
-    runs one thread per core and every op waits for its slowest thread, so a decoder sharing
-    a core halves the encoder's speed; alternating is 7-11 % faster than overlapping on
-    2 cores and approaches the pipeline bound 1 / (1/E + D/cores).
+    On the CPU the pool and the encoder take turns: the pool pauses while a batch is
+    encoded. torch runs one thread per core and every op waits for its slowest thread, so a
+    decoder sharing a core halves the encoder's speed; alternating is 7-11 % faster than
+    overlapping on 2 cores and approaches the pipeline bound 1 / (1/E + D/cores). With the
+    model on a GPU the cores are the decoders' alone, so the pool never pauses.
     """
 
     def __init__(
@@ -352,7 +355,8 @@ class _Pipeline:
             return
         batch, self.batch = self.batch, []
         encoder = self._encoder()
-        self.decoding_allowed.clear()
+        if encoder.device == "cpu":
+            self.decoding_allowed.clear()
         try:
             vectors = encoder.encode_pixels(np.stack([d.pixels for d in batch]))
         finally:
