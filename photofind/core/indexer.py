@@ -9,17 +9,25 @@ on a thread pool, in turn with the encoder (see `_Pipeline`).
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from photofind.core.encoder import Encoder
+from photofind.core.encoder import Encoder, Preprocessing
 from photofind.core.errors import FileChangedError, FileVanishedError, PhotoLoadError
 from photofind.core.imaging import PhotoInfo, is_access_failure, load_photo, read_file
 from photofind.core.scanning import FileStat, is_within, scan_folders
@@ -31,6 +39,8 @@ from photofind.core.threads import lower_this_threads_priority
 BATCH_SIZE = 16
 # Decoders to run at most: beyond this, threads mostly wait on each other and on memory.
 MAX_WORKERS = 32
+# Below this many cores, decoding threads hardly contend for the GIL (see _Pipeline).
+MIN_CORES_FOR_PROCESSES = 4
 # Reuses and failures need no model; commit them in chunks so a long move-only run keeps
 # its progress if it is interrupted.
 MAX_UNWRITTEN = 256
@@ -84,6 +94,7 @@ class _NotNow:
 
     stat: FileStat
     vanished: bool
+    hash: str | None = None  # set when found out after hashing: copies wait on this hash
 
 
 @dataclass(frozen=True)
@@ -114,12 +125,48 @@ def _read_and_hash(stat: FileStat) -> _Hashed | Failed | _NotNow:
 
 
 def _decode(item: _Hashed, encoder: Encoder) -> _Decoded | Failed:
+    return _decode_bytes(item.stat, item.hash, item.data, encoder.preprocess)
+
+
+def _decode_bytes(
+    stat: FileStat, digest: str, data: bytes, prep: Preprocessing
+) -> _Decoded | Failed:
     try:
-        loaded = load_photo(item.data, min_side=encoder.preprocess.min_side)
-        pixels = encoder.preprocess(loaded.image)
+        loaded = load_photo(data, min_side=prep.min_side)
+        pixels = prep(loaded.image)
     except PhotoLoadError as exc:
-        return Failed(item.stat.path, item.stat.size, item.stat.mtime, item.hash, str(exc))
-    return _Decoded(item.stat, item.hash, pixels, loaded.info)
+        return Failed(stat.path, stat.size, stat.mtime, digest, str(exc))
+    return _Decoded(stat, digest, pixels, loaded.info)
+
+
+# -- decoding in worker processes (a GPU machine's many cores) -----------------------------
+
+_worker_preprocess: Preprocessing | None = None
+
+
+def _start_decoder(prep: Preprocessing) -> None:
+    global _worker_preprocess
+    _worker_preprocess = prep
+    lower_this_threads_priority()
+
+
+def _decode_file(item: _Hashed) -> _Decoded | Failed | _NotNow:
+    """`_decode` in a worker process. The file is read again there rather than sent over (4 MB
+    through a pipe costs more than a read from the page cache), and it must still be the
+    file that was hashed: same size and modification time, else a later run takes it."""
+    assert _worker_preprocess is not None, "_start_decoder runs first"
+    stat = item.stat
+    try:
+        content = read_file(Path(stat.path))
+    except FileVanishedError:
+        return _NotNow(stat, vanished=True, hash=item.hash)
+    except FileChangedError:
+        return _NotNow(stat, vanished=False, hash=item.hash)
+    except PhotoLoadError as exc:
+        return Failed(stat.path, stat.size, stat.mtime, item.hash, str(exc))
+    if (content.size, content.mtime) != (stat.size, stat.mtime):
+        return _NotNow(stat, vanished=False, hash=item.hash)
+    return _decode_bytes(stat, item.hash, content.data, _worker_preprocess)
 
 
 def index_library(
@@ -134,6 +181,7 @@ def index_library(
     workers: int | None = None,
     settle_seconds: float = 0.0,
     available: Callable[[str], bool] = os.path.isdir,
+    decode_processes: bool | None = None,
 ) -> Iterator[IndexProgress]:
     """Index new and changed photos under `folders`, reuse vectors of moved files, and remove
     photos whose files are gone. The encoder is loaded only if something needs encoding.
@@ -143,6 +191,9 @@ def index_library(
     while they are read, whatever `settle_seconds`. Files that vanish between the scan and
     their reading are simply not there. Photos below a folder that is missing (an unplugged
     drive) or cannot be read right now are kept.
+
+    `decode_processes` decodes in worker processes instead of threads; by default it does
+    when the model runs on a GPU and there are enough cores for the GIL to matter.
     """
     cancel = cancel or threading.Event()
     folders = [os.path.abspath(f) for f in folders]
@@ -178,6 +229,7 @@ def index_library(
     pipeline = _Pipeline(
         store, model_name, model_id, load_encoder, counts, batch_size, settle_seconds
     )
+    pipeline.decode_processes = decode_processes
     yield from pipeline.run(todo, cancel, workers or min(MAX_WORKERS, os.cpu_count() or 2))
     if cancel.is_set():
         yield IndexProgress("done", pipeline.done, len(todo), pipeline.rate, counts, cancelled=True)
@@ -214,7 +266,11 @@ class _Pipeline:
     encoded. torch runs one thread per core and every op waits for its slowest thread, so a
     decoder sharing a core halves the encoder's speed; alternating is 7-11 % faster than
     overlapping on 2 cores and approaches the pipeline bound 1 / (1/E + D/cores). With the
-    model on a GPU the cores are the decoders' alone, so the pool never pauses.
+    model on a GPU the cores are the decoders' alone, so the pool never pauses, and decoding
+    moves to worker processes: Pillow releases the GIL for each 64 KB of a JPEG it decodes
+    and takes it back after, so 16 decoding threads kept only ~7 of 16 cores busy
+    (benchmarks/GPU.md). Reading and hashing stay on threads (hashlib and file reads release
+    the GIL for the whole buffer), so a moved file is still recognised before any decoding.
     """
 
     def __init__(
@@ -246,6 +302,10 @@ class _Pipeline:
         self.started = time.perf_counter()
         self.decoding_allowed = threading.Event()
         self.decoding_allowed.set()
+        self.decode_processes: bool | None = None  # None: decided once the encoder is known
+        self.processes: ProcessPoolExecutor | None = None
+        self.workers = 1
+        self.total = 0
 
     def _in_turn(self, fn: Callable[..., object], *args: object) -> object:
         self.decoding_allowed.wait()
@@ -265,6 +325,8 @@ class _Pipeline:
         queue = list(reversed(todo))
         inflight: set[Future[object]] = set()
         self.started = time.perf_counter()
+        self.workers = workers
+        self.total = total
         with ThreadPoolExecutor(
             workers, thread_name_prefix="photofind-decode", initializer=lower_this_threads_priority
         ) as pool:
@@ -272,6 +334,8 @@ class _Pipeline:
                 yield from self._drive(pool, queue, inflight, total, cancel, workers)
             finally:
                 self.decoding_allowed.set()  # nothing in the pool may wait forever
+                if self.processes is not None:
+                    self.processes.shutdown(wait=True, cancel_futures=True)
 
     def _drive(
         self,
@@ -296,12 +360,33 @@ class _Pipeline:
             for fut in finished:
                 follow_up = self._take(fut.result())
                 if follow_up is not None:
-                    inflight.add(pool.submit(self._in_turn, _decode, follow_up, self._encoder()))
+                    inflight.add(self._submit_decode(pool, follow_up))
             if len(self.batch) >= self.batch_size or (not queue and not inflight):
                 self._encode_batch()
             if len(self.unwritten) >= MAX_UNWRITTEN or (not queue and not inflight):
                 self._flush()
             yield IndexProgress("indexing", self.done, total, self.rate, self.counts)
+
+    def _submit_decode(self, threads: Executor, item: _Hashed) -> Future[object]:
+        encoder = self._encoder()
+        if self.decode_processes is None:
+            # Starting processes costs about a second: not worth it for a handful of photos.
+            self.decode_processes = (
+                encoder.device != "cpu"
+                and self.workers >= MIN_CORES_FOR_PROCESSES
+                and self.total >= 4 * self.workers
+            )
+        if not self.decode_processes:
+            return threads.submit(self._in_turn, _decode, item, encoder)
+        if self.processes is None:
+            # spawn, not fork: forking a process that holds CUDA state or Qt is unsafe.
+            self.processes = ProcessPoolExecutor(
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_decoder,
+                initargs=(encoder.preprocess,),
+            )
+        return self.processes.submit(_decode_file, _Hashed(item.stat, item.hash, b""))
 
     def _take(self, item: object) -> _Hashed | None:
         """Route one pool result; returns an item that still needs decoding."""
@@ -311,6 +396,9 @@ class _Pipeline:
             self.batch.append(item)
         elif isinstance(item, _NotNow):
             self._skip(item.stat, item.vanished)
+            # Copies waiting for this content's vector are not indexed this run either.
+            for waiting in self.in_progress.pop(item.hash, []) if item.hash else []:
+                self._skip(waiting, vanished=False)
         elif isinstance(item, _Hashed):
             if self.settle_seconds and time.time() - item.stat.mtime < self.settle_seconds:
                 self._skip(item.stat, vanished=False)  # written to since the scan

@@ -1,0 +1,67 @@
+"""Decoding in worker processes (what a GPU machine uses) gives what decoding in threads does."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+from helpers import PER_CLASS
+from shapes import CLASSES
+
+from photofind.core import indexer
+from photofind.core.encoder import Encoder
+from photofind.core.scanning import FileStat
+from photofind.core.store import Store
+
+
+def _index(folder: Path, data: Path, encoder: Encoder, processes: bool) -> dict[str, np.ndarray]:
+    store = Store.open(data)
+    steps = list(
+        indexer.index_library(
+            store,
+            encoder.name,
+            lambda: encoder,
+            [str(folder)],
+            workers=4,
+            decode_processes=processes,
+        )
+    )
+    assert steps[-1].counts.encoded == PER_CLASS * len(CLASSES)
+    model_id = store.find_model(encoder.name)
+    assert model_id is not None
+    ids, matrix = store.vectors(model_id)
+    paths = {row.id: path for path, row in store.photos(model_id).items()}
+    store.close()
+    return {paths[int(i)]: v for i, v in zip(ids, matrix, strict=True)}
+
+
+def test_processes_give_the_same_vectors_as_threads(
+    encoder: Encoder, shapes_dir: Path, tmp_path: Path
+) -> None:
+    threads = _index(shapes_dir, tmp_path / "threads", encoder, processes=False)
+    processes = _index(shapes_dir, tmp_path / "processes", encoder, processes=True)
+    assert threads.keys() == processes.keys()
+    for path, vector in threads.items():
+        np.testing.assert_allclose(processes[path], vector, atol=1e-6)
+
+
+def test_a_file_changed_after_hashing_is_left_for_a_later_run(
+    encoder: Encoder, shapes_dir: Path, tmp_path: Path
+) -> None:
+    photo = tmp_path / "photo.jpg"
+    shutil.copy(next(shapes_dir.glob("red_circle_*.jpg")), photo)
+    st = photo.stat()
+    indexer._start_decoder(encoder.preprocess)
+    hashed = indexer._Hashed(FileStat(str(photo), st.st_size, st.st_mtime), "h", b"")
+    decoded = indexer._decode_file(hashed)
+    assert isinstance(decoded, indexer._Decoded) and decoded.pixels.shape[0] == 3
+
+    os.utime(photo, (st.st_atime, st.st_mtime + 5))  # rewritten since it was hashed
+    changed = indexer._decode_file(hashed)
+    assert isinstance(changed, indexer._NotNow) and not changed.vanished
+
+    photo.unlink()
+    gone = indexer._decode_file(hashed)
+    assert isinstance(gone, indexer._NotNow) and gone.vanished
