@@ -10,7 +10,8 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -19,6 +20,7 @@ from photofind.core.encoder import DEFAULT_MODEL, DEVICES
 
 if TYPE_CHECKING:
     from photofind.core.download import DownloadProgress
+    from photofind.core.filters import Filters
     from photofind.core.indexer import IndexCounts, IndexProgress
     from photofind.core.library import Library
     from photofind.core.search import Hit
@@ -52,6 +54,92 @@ def _fraction(text: str) -> float:
     if not 0.0 < value <= 1.0:
         raise argparse.ArgumentTypeError(f"must be above 0 and at most 1, got {value}")
     return value
+
+
+def _date(end: bool) -> Callable[[str], date]:
+    def parse(text: str) -> date:
+        from photofind.core.errors import FilterError
+        from photofind.core.filters import parse_date
+
+        try:
+            return parse_date(text, end=end)
+        except FilterError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
+
+
+def _types(text: str) -> frozenset[str]:
+    from photofind.core.errors import FilterError
+    from photofind.core.filters import parse_types
+
+    try:
+        return parse_types(text)
+    except FilterError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _folder(text: str) -> str:
+    path = os.path.abspath(os.path.expanduser(text))
+    if not os.path.isdir(path):
+        raise argparse.ArgumentTypeError(f"folder not found: {text}")
+    return path
+
+
+def _add_filter_options(p: argparse.ArgumentParser) -> None:
+    """Options that narrow and order a search's results (photofind.core.filters)."""
+    p.add_argument(
+        "--from",
+        dest="date_from",
+        type=_date(end=False),
+        metavar="DATE",
+        help="only photos taken on or after DATE: YYYY-MM-DD, YYYY-MM or YYYY (the date taken "
+        "in the photo's EXIF data, else the file's modification date)",
+    )
+    p.add_argument(
+        "--to",
+        dest="date_to",
+        type=_date(end=True),
+        metavar="DATE",
+        help="only photos taken on or before DATE (YYYY-MM-DD; YYYY-MM or YYYY: to its end)",
+    )
+    p.add_argument(
+        "--folder", type=_folder, metavar="FOLDER", help="only photos inside FOLDER (at any depth)"
+    )
+    p.add_argument(
+        "--type",
+        dest="types",
+        type=_types,
+        metavar="TYPES",
+        help="only these file types, comma-separated: jpeg, png, heic, webp, gif, tiff, bmp, "
+        "avif, raw, or a RAW format such as cr2 or nef",
+    )
+    p.add_argument(
+        "--sort",
+        choices=("relevance", "newest", "oldest"),
+        default="relevance",
+        help="order of the results: best match first (relevance, the default), or by date taken; "
+        "the --top N best matches are the ones ordered",
+    )
+    p.add_argument(
+        "--cutoff",
+        action="store_true",
+        help="only close matches: photos scoring near the query's best match, relative to how "
+        "a typical photo scores for it (see README, Filters)",
+    )
+
+
+def _filters(args: argparse.Namespace) -> Filters:
+    from photofind.core.filters import Filters
+
+    return Filters(
+        date_from=args.date_from,
+        date_to=args.date_to,
+        folder=args.folder,
+        extensions=args.types or frozenset(),
+        sort=args.sort,
+        cutoff=args.cutoff,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,11 +184,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=_positive, default=20, metavar="N", help="how many (default 20)")
     p.add_argument("--tag", metavar="TAG", help="only photos carrying this tag (see `tags`)")
     p.add_argument("--json", action="store_true", help="print results as a JSON array")
+    _add_filter_options(p)
 
     p = sub.add_parser("similar", help="photos like a given photo")
     p.add_argument("photo", type=Path, metavar="PHOTO")
     p.add_argument("--top", type=_positive, default=20, metavar="N", help="how many (default 20)")
+    p.add_argument("--tag", metavar="TAG", help="only photos carrying this tag (see `tags`)")
     p.add_argument("--json", action="store_true", help="print results as a JSON array")
+    _add_filter_options(p)
 
     p = sub.add_parser("locate", help="where in a photo a description matches, as a heatmap")
     p.add_argument("photo", type=Path, metavar="PHOTO")
@@ -148,6 +239,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--device must be one of {', '.join(DEVICES)}, not {args.device!r}")
     if args.command == "folders" and args.action != "list" and not args.path:
         parser.error(f"'folders {args.action}' needs a PATH")
+    if getattr(args, "date_from", None) and args.date_to and args.date_from > args.date_to:
+        parser.error(f"--from {args.date_from} is after --to {args.date_to}")
 
     from photofind.core.errors import DownloadCancelled, PhotofindError
 
@@ -275,8 +368,7 @@ def _print_hits(hits: list[Hit], as_json: bool) -> None:
 
 
 def _cmd_search(library: Library, args: argparse.Namespace) -> int:
-    exclude = library.photos_without_tag(args.tag) if args.tag else frozenset()
-    _print_hits(library.searcher.query(args.text, args.top, exclude), args.json)
+    _print_hits(library.search(args.text, args.top, args.tag, _filters(args)), args.json)
     return 0
 
 
@@ -305,7 +397,7 @@ def _cmd_describe(library: Library, args: argparse.Namespace) -> int:
 
 
 def _cmd_similar(library: Library, args: argparse.Namespace) -> int:
-    _print_hits(library.searcher.similar(args.photo, args.top), args.json)
+    _print_hits(library.similar(args.photo, args.top, args.tag, _filters(args)), args.json)
     return 0
 
 

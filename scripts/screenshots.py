@@ -3,6 +3,7 @@
 tiny test model and a generated folder of coloured shapes.
 
     python scripts/screenshots.py [--out docs/screenshots] [--model tests/fixture_model/tiny-clip]
+                                  [--only SHOT ...]
 
 Needs Xvfb and Qt's X11 libraries (Debian/Ubuntu: apt-get install xvfb libxcb-cursor0
 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
@@ -20,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[1]
 SCREEN = (1400, 1000)
 WINDOW = (1040, 720)
+SHOTS = ("first-run", "results", "indexing", "model-error", "download", "duplicates", "filters")
 
 
 def main() -> int:
@@ -42,6 +44,9 @@ def main() -> int:
         "--model", type=Path, default=ROOT / "tests" / "fixture_model" / "tiny-clip"
     )
     parser.add_argument("--display", help="use this X display (e.g. :0) instead of Xvfb")
+    parser.add_argument(
+        "--only", nargs="+", choices=SHOTS, metavar="SHOT", help=f"only these: {', '.join(SHOTS)}"
+    )
     args = parser.parse_args()
     if not (args.model / "config.json").is_file():
         parser.error(
@@ -63,7 +68,7 @@ def main() -> int:
         )
         os.environ.pop("QT_SCALE_FACTOR", None)
         with _display(args.display):
-            return Shots(scratch, args.model.resolve(), args.out).run()
+            return Shots(scratch, args.model.resolve(), args.out).run(args.only or SHOTS)
 
 
 @contextlib.contextmanager
@@ -99,10 +104,10 @@ class Shots:
         self.model = model
         self.out = out
 
-    def run(self) -> int:
+    def run(self, shots: Sequence[str]) -> int:
         sys.path.insert(0, str(ROOT / "tests"))
         from PySide6.QtWidgets import QApplication
-        from shapes import generate_folder
+        from shapes import CLASSES, generate_folder
 
         app = QApplication([sys.argv[0]])
         app.setStyle("Fusion")
@@ -110,22 +115,26 @@ class Shots:
 
         photos = self.scratch / "home" / "Pictures" / "Shapes"
         generate_folder(photos, per_class=8, seed=1234)
-        # Enough photos that indexing is still under way when that window is captured; made
-        # now, so they are not deferred as files still being copied.
-        generate_folder(photos.parent / "Holiday", per_class=150, seed=99)
+        if "indexing" in shots:
+            # Enough photos that indexing is still under way when that window is captured;
+            # made now, so they are not deferred as files still being copied.
+            generate_folder(photos.parent / "Holiday", per_class=150, seed=99)
         indexed = self._indexed_library(photos)
         # Tags the test model knows (the default vocabulary is for real photos).
-        from shapes import CLASSES
-
         (indexed / "tags.txt").write_text("".join(f"{c} {s} = a {c} {s}\n" for c, s in CLASSES))
 
+        takes: dict[str, Callable[[], None]] = {
+            "first-run": self.first_run,
+            "results": lambda: self.results(indexed),
+            "indexing": lambda: self.indexing(photos.parent),
+            "model-error": self.model_error,
+            "download": self.download,
+            "duplicates": lambda: self.duplicates(photos.parent / "Phone backup"),
+            "filters": lambda: self.filters(self.scratch / "home" / "Travel"),
+        }
         try:
-            self.first_run()
-            self.results(indexed)
-            self.indexing(photos.parent)
-            self.model_error()
-            self.download()
-            self.duplicates(photos.parent / "Phone backup")
+            for name in shots:
+                takes[name]()
         finally:
             # Closing stops each window's library thread, also when a shot failed.
             for widget in app.topLevelWidgets():
@@ -307,6 +316,53 @@ class Shots:
         _settle(300)
         self._save(dialog.grab(), "11-duplicates.png")
         dialog.close()
+        window.close()
+
+    def filters(self, travel: Path) -> None:
+        """12-filters.png: a search narrowed to one trip's JPEGs of this year, newest first,
+        with the Filters popup open over it."""
+        from datetime import date, datetime, timedelta
+
+        import numpy as np
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+        from shapes import generate_folder
+
+        from photofind.core.filters import FILE_TYPES, Filters
+
+        year = date.today().year
+        trips = {travel / f"{year - 1} Lisbon": (year - 1, 5), travel / f"{year} Alps": (year, 2)}
+        for i, (folder, (trip_year, month)) in enumerate(trips.items()):
+            written = generate_folder(folder, per_class=6, seed=300 + i)
+            start = datetime(trip_year, month, 3, 9, 0)
+            # A few days of photos, a quarter hour apart, whatever they show.
+            order = np.random.default_rng(i).permutation(len(written))
+            for n, path in zip(order, sorted(written), strict=True):
+                stamp = (start + timedelta(minutes=15 * int(n))).timestamp()
+                os.utime(path, (stamp, stamp))
+        data_dir = self._indexed_library(travel, "travel")
+        window = self._window(data_dir)
+        self._wait_for_model(window)
+        QTest.keyClicks(window.search, "red circle")
+        QTest.keyClick(window.search, Qt.Key.Key_Return)
+        _wait_until(lambda: window.results.rowCount() > 0, "results")
+        popup = window.page.filters_popup
+        popup.set_filters(
+            Filters(
+                date_from=date(year, 1, 1),
+                folder=str(travel / f"{year} Alps"),
+                extensions=FILE_TYPES["jpeg"],
+                sort="newest",
+                cutoff=True,
+            )
+        )
+        _wait_until(lambda: window.heading.text().endswith("newest first"), "filtered results")
+        self._wait_for_thumbnails(window)
+        window.page.filters_button.click()
+        _wait_until(popup.isVisible, "the filters popup")
+        _settle(400)
+        self._save(_grab_screen_area(window), "12-filters.png")
+        popup.close()
         window.close()
 
     # -- helpers --------------------------------------------------------------

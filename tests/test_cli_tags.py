@@ -90,3 +90,14 @@ def test_unknown_tags_and_malformed_vocabularies_are_one_line_errors(
     (data / "tags.txt").write_text("red circle = a red circle\n= nameless\n")
     code, _, err = cli(data, model_dir, "tags")
     assert code == 2 and "line 2" in err and len(err.strip().splitlines()) == 1
+
+
+def test_similar_by_tag_keeps_only_photos_carrying_it(
+    library: tuple[Path, Path], model_dir: Path
+) -> None:
+    data, folder = library
+    _class_vocabulary(data)
+    photo = sorted(folder.glob("red_circle_*.jpg"))[0]
+    code, out, _ = cli(data, model_dir, "similar", str(photo), "--tag", "blue square", "--json")
+    names = [Path(h["path"]).name for h in json.loads(out)]
+    assert code == 0 and names and all(n.startswith("blue_square") for n in names)

@@ -46,6 +46,10 @@ class QueryError(PhotofindError):
     """A search query cannot be run (empty text, query photo unreadable, nothing indexed)."""
 
 
+class FilterError(PhotofindError):
+    """A search filter cannot be used as given (a malformed date, an unknown file type…)."""
+
+
 class DownloadError(ModelLoadError):
     """The model could not be downloaded from the Hugging Face hub (network, missing repo)."""
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from photofind.core.encoder import DEFAULT_MODEL, Encoder, model_key
 from photofind.core.errors import FolderNotFoundError
+from photofind.core.filters import Filters
 from photofind.core.indexer import IndexProgress, index_library
 from photofind.core.lock import index_lock
 from photofind.core.scanning import is_within
@@ -18,6 +19,8 @@ from photofind.core.store import Store
 from photofind.core.tags import Tagger, TagScore, counts, load_vocabulary, logit_scale_of
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from photofind.core.download import DownloadProgress
 
 
@@ -49,6 +52,7 @@ class Library:
         self._encoder: Encoder | None = None
         self._text_encoder: Encoder | None = None
         self._tagger: tuple[dict[str, str], Tagger] | None = None
+        self._filtered_out: tuple[tuple[object, ...], frozenset[int]] | None = None
         self.searcher = Searcher(
             self.store,
             self.model_name,
@@ -103,6 +107,52 @@ class Library:
         index.refresh()
         has = tagger.mask(index.matrix, tag)
         return frozenset(int(i) for i in index.ids[~has])
+
+    def search(
+        self, text: str, top: int, tag: str | None = None, filters: Filters | None = None
+    ) -> list[Hit]:
+        """Photos matching a query (see Searcher.query), only those carrying `tag` if given,
+        narrowed, cut and ordered by `filters`."""
+        vector, named = self.searcher.query_vector(text)
+        return self._found(vector, named, top, tag, filters)
+
+    def similar(
+        self,
+        photo: str | Path,
+        top: int,
+        tag: str | None = None,
+        filters: Filters | None = None,
+    ) -> list[Hit]:
+        """Photos like `photo` (see Searcher.similar), with a tag and filters as `search`."""
+        vector, photo_id = self.searcher.photo_vector(photo)
+        itself = frozenset({photo_id}) if photo_id is not None else frozenset()
+        return self._found(vector, itself, top, tag, filters)
+
+    def _found(
+        self,
+        vector: np.ndarray,
+        leave_out: frozenset[int],
+        top: int,
+        tag: str | None,
+        filters: Filters | None,
+    ) -> list[Hit]:
+        filters = filters or Filters()
+        exclude = leave_out | self._excluded_by(filters)
+        if tag:
+            exclude |= self.photos_without_tag(tag)
+        hits = self.searcher.rank(vector, top, exclude)
+        return filters.arrange(hits, self.store, lambda: self.searcher.sample_scores(vector))
+
+    def _excluded_by(self, filters: Filters) -> frozenset[int]:
+        """What `filters` leave out, kept until they or the library change: each query typed
+        in the app would otherwise read every photo's row again."""
+        if not filters.narrows:
+            return frozenset()
+        f = filters
+        key = (f.date_from, f.date_to, f.folder, f.extensions, self.store.revision())
+        if self._filtered_out is None or self._filtered_out[0] != key:
+            self._filtered_out = (key, filters.excluded(self.store))
+        return self._filtered_out[1]
 
     def describe(self, photo: str, top: int = 5) -> list[TagScore]:
         """The tags that best describe a photo (in the library or not), with probabilities."""

@@ -24,6 +24,8 @@ SNAPSHOT_MIN_PHOTOS = 20_000
 # The snapshot is rewritten once the library has grown this much beyond it.
 SNAPSHOT_REFRESH = 1.25
 APPEND_HEADROOM_ROWS = 4096
+# Enough photos for a query's score distribution (core.filters' cutoff), at any library size.
+SCORE_SAMPLE = 4096
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,15 @@ class VectorIndex:
         tail = [i for i in best if int(i) not in chosen][: k - len(ranked)]
         return ranked + [(int(self.ids[i]), float(scores[i])) for i in tail]
 
+    def sample_scores(self, query: np.ndarray, size: int = SCORE_SAMPLE) -> np.ndarray:
+        """`query`'s scores over an even sample of about `size` photos (all of a smaller
+        library): its score distribution, at a small fixed cost whatever the library's size."""
+        self.refresh()
+        if not len(self):
+            return np.zeros(0, dtype=np.float32)
+        step = max(1, len(self) // size)
+        return self.matrix[::step].astype(np.float32) @ np.asarray(query, dtype=np.float32)
+
     def _exact_scores(self, ids: np.ndarray, query: np.ndarray) -> np.ndarray:
         vectors = self.store.vectors_of(ids, self._model_id) if self._model_id else {}
         return np.array(
@@ -294,6 +305,17 @@ class Searcher:
                 raise QueryError(f"cannot read {path} as a photo: {exc}") from exc
             vector = self._encoder().encode_images([image])[0]
         return vector, photo_id
+
+    def rank(
+        self, vector: np.ndarray, top: int, exclude: frozenset[int] = frozenset()
+    ) -> list[Hit]:
+        """The `top` photos nearest a query vector (from `query_vector` or `photo_vector`),
+        best first, leaving out `exclude`."""
+        return self._hits(vector, top, exclude)
+
+    def sample_scores(self, vector: np.ndarray) -> np.ndarray:
+        """A query vector's scores over a sample of the library (see VectorIndex)."""
+        return self.index.sample_scores(vector)
 
     def _hits(
         self, vector: np.ndarray, top: int, exclude: frozenset[int] = frozenset()

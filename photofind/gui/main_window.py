@@ -232,6 +232,7 @@ class MainWindow(QMainWindow):
     def _state_changed(self, state: LibraryState) -> None:
         self._state = state
         self.index_status.library_changed(state)
+        self.page.filters_popup.set_folders(state.folders)
         if self.folders_dialog is not None:
             self.folders_dialog.set_state(state)
         self.flow.has_folders = bool(state.folders)

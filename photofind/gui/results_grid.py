@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QAbstractItemView, QFrame, QListView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QFrame, QListView, QStyle, QWidget
 
 from photofind.gui.results_model import ResultsModel
 from photofind.gui.thumbnail_delegate import ThumbnailDelegate
@@ -61,7 +61,13 @@ class ResultsGrid(QListView):
     def _apply_cell_size(self) -> None:
         cell = self.delegate.cell_size(self.fontMetrics()) + QSize(SPACING, SPACING)
         # Spread the columns over the whole width rather than leaving a strip on the right.
-        width = self.viewport().width()
+        # QListView lays out a left-to-right flow in the width left beside a vertical scroll
+        # bar even while none is shown (so showing one never re-flows the grid); counted from
+        # the bare viewport, a few results that need no scroll bar lost a column.
+        bar = self.style().pixelMetric(
+            QStyle.PixelMetric.PM_ScrollBarExtent, None, self.verticalScrollBar()
+        )
+        width = self.maximumViewportSize().width() - bar
         columns = max(1, width // cell.width())
         grid = QSize(max(cell.width(), width // columns), cell.height())
         if grid != self.gridSize():

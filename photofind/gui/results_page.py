@@ -4,17 +4,21 @@ thumbnail-size slider, and either the results grid or a message page."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
+    QPushButton,
     QSlider,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from photofind.core.filters import Filters
 from photofind.gui.download_bar import ModelDownloadBar
 from photofind.gui.empty_states import MessagePage
+from photofind.gui.filters_popup import FiltersPopup
 from photofind.gui.model_banner import ModelProblemBanner
 from photofind.gui.results_grid import ResultsGrid
 from photofind.gui.results_model import ResultsModel
@@ -25,7 +29,7 @@ from photofind.gui.settings import (
     THUMBNAIL_STEP,
     clamp_thumbnail_size,
 )
-from photofind.gui.style import mute, plain_label
+from photofind.gui.style import mute, plain_label, plain_tooltip
 from photofind.gui.thumbnail_loader import ThumbnailLoader
 
 READY_PLACEHOLDER = "Describe a photo, or paste a photo's path"
@@ -52,6 +56,14 @@ class ResultsPage(QWidget):
         self.tag_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.tag_filter.setMinimumHeight(self.search.minimumHeight())
         self.set_tags([])
+
+        self.filters_popup = FiltersPopup(self)
+        self.filters_button = QPushButton("Filters")
+        self.filters_button.setMinimumHeight(self.search.minimumHeight())
+        self.filters_button.clicked.connect(
+            lambda: self.filters_popup.show_under(self.filters_button)
+        )
+        self.filters_popup.changed.connect(self._filters_changed)
 
         self.banner = ModelProblemBanner()
         self.banner.hide()
@@ -83,7 +95,18 @@ class ResultsPage(QWidget):
         self.results_bar = QWidget()
         under = QHBoxLayout(self.results_bar)
         under.setContentsMargins(0, 0, 0, 0)
-        under.addWidget(self.heading, 1)
+        under.addWidget(self.heading)
+        # Close matches only hide photos; the way to them is right beside the count.
+        self.show_all = QPushButton("Show all matches")
+        self.show_all.setFlat(True)
+        self.show_all.setCursor(Qt.CursorShape.PointingHandCursor)
+        link = self.show_all.palette()
+        link.setColor(QPalette.ColorRole.ButtonText, link.color(QPalette.ColorRole.Link))
+        self.show_all.setPalette(link)
+        self.show_all.setToolTip("Show every photo, not only the close matches")
+        self.show_all.clicked.connect(lambda: self.filters_popup.close_only.setChecked(False))
+        under.addWidget(self.show_all)
+        under.addStretch(1)
         under.addWidget(size_label)
         under.addWidget(self.size_slider)
         self.results_bar.hide()
@@ -97,11 +120,13 @@ class ResultsPage(QWidget):
         bar.setSpacing(8)
         bar.addWidget(self.search, 1)
         bar.addWidget(self.tag_filter)
+        bar.addWidget(self.filters_button)
         layout.addLayout(bar)
         layout.addWidget(self.banner)
         layout.addWidget(self.download)
         layout.addWidget(self.results_bar)
         layout.addWidget(self.pages, 1)
+        self._filters_changed()
 
     def set_tags(self, names: list[str]) -> None:
         """Offer these tags in the filter, keeping the chosen one where it still exists."""
@@ -117,6 +142,17 @@ class ResultsPage(QWidget):
 
     def tag(self) -> str | None:
         return self.tag_filter.currentData() if self.tag_filter.count() else None
+
+    def filters(self) -> Filters:
+        return self.filters_popup.filters()
+
+    def _filters_changed(self) -> None:
+        active = self.filters_popup.active()
+        self.filters_button.setText(f"Filters ({len(active)})" if active else "Filters")
+        self.filters_button.setToolTip(
+            plain_tooltip(*active) if active else "Date, folder, file type, order"
+        )
+        self.show_all.setVisible(self.filters_popup.close_only.isChecked())
 
     def showing_grid(self) -> bool:
         return self.pages.currentWidget() is self.grid

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
+from photofind.core.filters import Filters
 from photofind.core.indexer import IndexProgress
 from photofind.core.search import Hit
 from photofind.gui.results_model import ResultsModel
@@ -56,12 +57,14 @@ class SearchFlow(QObject):
         self._failed: Query | None = None  # the query whose search failed last
         self._history: list[Query] = []  # where Esc goes back to after a similar search
         self._last_refresh = 0.0
+        self._filters = Filters()  # those the latest search was sent with
         self._searching = QTimer(self)
         self._searching.setSingleShot(True)
         self._searching.setInterval(SEARCHING_NOTICE_MS)
         self._searching.timeout.connect(self._show_searching)
         page.search.querySubmitted.connect(self.submitted)
         page.tag_filter.currentIndexChanged.connect(lambda _i: self.rerun())
+        page.filters_popup.changed.connect(self.rerun)
         worker.resultsReady.connect(self._results_ready)
         worker.searchFailed.connect(self._search_failed)
 
@@ -112,7 +115,7 @@ class SearchFlow(QObject):
         self.show_start_page()
 
     def rerun(self) -> None:
-        """The same query again (the tag filter changed)."""
+        """The same query again (the tag or another filter changed)."""
         if self.query is not None:
             self._run(self.query)
 
@@ -158,11 +161,12 @@ class SearchFlow(QObject):
         self._latest_request = next(self._requests)
         self._last_refresh = time.monotonic()
         tag = self.page.tag()
+        self._filters = filters = self.page.filters()
         if query.text is not None:
-            self.worker.search_text(self._latest_request, query.text, tag)
+            self.worker.search_text(self._latest_request, query.text, tag, filters)
         else:
             assert query.photo is not None
-            self.worker.search_similar(self._latest_request, query.photo, tag)
+            self.worker.search_similar(self._latest_request, query.photo, tag, filters)
         self._searching.start()
 
     def _user_is_browsing(self) -> bool:
@@ -181,13 +185,23 @@ class SearchFlow(QObject):
         self.results.set_hits(hits)
         if not hits:
             self.page.heading.setText("")
-            self.page.show_message(
-                "No photos are indexed yet",
-                "Matching photos appear here as soon as they are indexed.",
-            )
+            if self._filters.narrows or self.page.tag():
+                self.page.show_message(
+                    "No photos pass the filters",
+                    "None of the indexed photos is of the date, folder, type or tag chosen. "
+                    "Change the filters beside the search bar, or reset them.",
+                )
+            else:
+                self.page.show_message(
+                    "No photos are indexed yet",
+                    "Matching photos appear here as soon as they are indexed.",
+                )
             return
         photo = self.query.photo if self.query else None
-        self.page.show_grid(results_heading(len(hits), RESULT_LIMIT, photo))
+        f = self._filters
+        self.page.show_grid(
+            results_heading(len(hits), RESULT_LIMIT, photo, sort=f.sort, close=f.cutoff)
+        )
 
     def _show_searching(self) -> None:
         if self.page.showing_grid():

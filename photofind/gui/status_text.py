@@ -43,17 +43,30 @@ def library_summary(photos: int, failed: int, folders: int) -> str:
     return text
 
 
-def results_heading(count: int, limit: int, photo: str | None = None) -> str:
-    """E.g. "96 photos, best match first" or "The 1,000 photos most like IMG_0042.jpg"."""
+def results_heading(
+    count: int,
+    limit: int,
+    photo: str | None = None,
+    *,
+    sort: str = "relevance",
+    close: bool = False,
+) -> str:
+    """E.g. "96 photos, best match first", "The 1,000 photos most like IMG_0042.jpg" or, with
+    only close matches, "12 close matches, newest first"."""
     noun = "photo" if count == 1 else "photos"
+    order = {"newest": "newest first", "oldest": "oldest first"}.get(sort)
     if photo is not None:
         name = os.path.basename(photo)
         if count >= limit:
-            return f"The {count:,} photos most like {name}"
-        return f"{count:,} {noun} like {name}, most alike first"
+            text = f"The {count:,} photos most like {name}"
+            return f"{text}, {order}" if order else text
+        like = "close to" if close else "like"
+        return f"{count:,} {noun} {like} {name}, {order or 'most alike first'}"
     if count >= limit:
-        return f"The {count:,} best matches"
-    return f"{count:,} {noun}, best match first"
+        return f"The {count:,} best matches, {order}" if order else f"The {count:,} best matches"
+    if close:
+        noun = "close match" if count == 1 else "close matches"
+    return f"{count:,} {noun}, {order or 'best match first'}"
 
 
 def _rate(rate: float) -> str:

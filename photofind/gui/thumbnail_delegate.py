@@ -1,16 +1,18 @@
-"""Painting one grid cell: the thumbnail (or a placeholder while it loads) and the file name."""
+"""Painting one grid cell: the thumbnail (or a placeholder while it loads) with its match score
+in a corner, and the file name."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, QSizeF, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from photofind.gui.results_model import PATH_ROLE
+from photofind.gui.results_model import PATH_ROLE, SCORE_ROLE
 from photofind.gui.thumbnail_loader import ThumbnailLoader
 
 PADDING = 6
 RADIUS = 6.0
+BADGE_SCALE = 0.85  # of the font size
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -66,6 +68,9 @@ class ThumbnailDelegate(QStyledItemDelegate):
             target = QRectF(0, 0, size.width(), size.height())
             target.moveCenter(QRectF(frame).center())
             painter.drawPixmap(target, pixmap, QRectF(pixmap.rect()))
+            score = index.data(SCORE_ROLE)
+            if isinstance(score, float):
+                self._paint_score(painter, option.font, target, score)
         else:
             self._paint_placeholder(painter, palette, frame, self._loader.is_broken(path))
 
@@ -83,6 +88,26 @@ class ThumbnailDelegate(QStyledItemDelegate):
         painter.restore()
 
     @staticmethod
+    def _paint_score(painter: QPainter, font: QFont, photo: QRectF, score: float) -> None:
+        """The match score in a small dark pill in the photo's lower right corner, legible
+        on any photo."""
+        small = QFont(font)
+        small.setPointSizeF(font.pointSizeF() * BADGE_SCALE)
+        metrics = QFontMetrics(small)
+        text = score_text(score)
+        width, height = metrics.horizontalAdvance(text) + 10, metrics.height() + 2
+        if width + 8 > photo.width() or height + 8 > photo.height():
+            return  # a sliver of a panorama: the tooltip still has it
+        badge = QRectF(photo.right() - width - 4, photo.bottom() - height - 4, width, height)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 150))
+        painter.drawRoundedRect(badge, height / 2, height / 2)
+        painter.setFont(small)
+        painter.setPen(QColor(255, 255, 255))
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
+        painter.setFont(font)
+
+    @staticmethod
     def _paint_placeholder(
         painter: QPainter, palette: QPalette, frame: QRect, broken: bool
     ) -> None:
@@ -97,3 +122,8 @@ class ThumbnailDelegate(QStyledItemDelegate):
         if broken:
             painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
             painter.drawText(inset, Qt.AlignmentFlag.AlignCenter, "Cannot show")
+
+
+def score_text(score: float) -> str:
+    """A score as the grid shows it: two decimals (the tooltip and the preview give three)."""
+    return f"{score:.2f}"

@@ -23,6 +23,7 @@ from photofind.core.errors import (
     PhotofindError,
     QueryError,
 )
+from photofind.core.filters import Filters
 from photofind.core.indexer import IndexProgress
 from photofind.core.library import Library
 from photofind.core.watcher import FolderWatcher
@@ -70,6 +71,7 @@ class _Search:
     text: str | None = None
     photo: str | None = None
     tag: str | None = None  # only photos carrying this tag
+    filters: Filters | None = None
 
 
 _Command = Callable[[], None] | _Search
@@ -119,11 +121,15 @@ class LibraryWorker(QThread):
 
     # -- called from the GUI thread -------------------------------------------
 
-    def search_text(self, request_id: int, text: str, tag: str | None = None) -> None:
-        self._commands.put(_Search(request_id, text=text, tag=tag))
+    def search_text(
+        self, request_id: int, text: str, tag: str | None = None, filters: Filters | None = None
+    ) -> None:
+        self._commands.put(_Search(request_id, text=text, tag=tag, filters=filters))
 
-    def search_similar(self, request_id: int, photo: str, tag: str | None = None) -> None:
-        self._commands.put(_Search(request_id, photo=photo, tag=tag))
+    def search_similar(
+        self, request_id: int, photo: str, tag: str | None = None, filters: Filters | None = None
+    ) -> None:
+        self._commands.put(_Search(request_id, photo=photo, tag=tag, filters=filters))
 
     def describe(self, photo: str) -> None:
         """The tags that best describe `photo` (answered by `described`)."""
@@ -250,12 +256,11 @@ class LibraryWorker(QThread):
             if not self._model_ok and (search.text is not None or search.tag):
                 raise QueryError("the model is not loaded, so text cannot be searched yet")
             library = self._library
-            exclude = library.photos_without_tag(search.tag) if search.tag else frozenset()
             if search.text is not None:
-                hits = library.searcher.query(search.text, RESULT_LIMIT, exclude)
+                hits = library.search(search.text, RESULT_LIMIT, search.tag, search.filters)
             else:
                 assert search.photo is not None
-                hits = library.searcher.similar(search.photo, RESULT_LIMIT, exclude)
+                hits = library.similar(search.photo, RESULT_LIMIT, search.tag, search.filters)
         except PhotofindError as exc:
             self.searchFailed.emit(search.request_id, str(exc))
             return

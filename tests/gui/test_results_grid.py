@@ -52,3 +52,30 @@ def test_ten_thousand_results_request_thumbnails_only_for_visible_cells(
         assert len(requested) < 150
     finally:
         background.shutdown()
+
+
+@pytest.mark.parametrize("count", [3, 12, 40])
+def test_results_fill_each_row_across_the_width_with_or_without_a_scroll_bar(
+    qtbot: QtBot, tmp_path: Path, count: int
+) -> None:
+    background = Background(threads=1)
+    model = ResultsModel()
+    grid = ResultsGrid(model, ThumbnailLoader(ThumbnailCache(tmp_path), background), side=160)
+    qtbot.addWidget(grid)
+    grid.resize(1016, 600)
+    grid.show()
+    qtbot.waitExposed(grid)
+    try:
+        model.set_hits([Hit(i, str(tmp_path / f"{i}.jpg"), 0.5) for i in range(count)])
+        last = model.index(count - 1)
+        qtbot.waitUntil(lambda: grid.visualRect(last).isValid())
+        rects = [grid.visualRect(model.index(i)) for i in range(count)]
+        first_row = [r for r in rects if r.top() == rects[0].top()]
+        cell = grid.delegate.cell_size(grid.fontMetrics())
+        width = grid.viewport().width()
+        assert all(r.right() <= width for r in rects)
+        if len(first_row) < count:
+            # A full row leaves less than a cell's width empty at the right.
+            assert width - max(r.right() for r in first_row) < cell.width(), len(first_row)
+    finally:
+        background.shutdown()

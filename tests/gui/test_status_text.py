@@ -42,3 +42,17 @@ def test_results_heading() -> None:
     assert results_heading(95, 1000, "/p/red_circle_001.jpg") == (
         "95 photos like red_circle_001.jpg, most alike first"
     )
+
+
+def test_results_heading_says_how_results_are_cut_and_ordered() -> None:
+    assert results_heading(12, 1000, close=True) == "12 close matches, best match first"
+    assert results_heading(1, 1000, close=True) == "1 close match, best match first"
+    assert results_heading(12, 1000, sort="newest", close=True) == "12 close matches, newest first"
+    assert results_heading(96, 1000, sort="oldest") == "96 photos, oldest first"
+    assert results_heading(1000, 1000, sort="newest") == "The 1,000 best matches, newest first"
+    assert results_heading(7, 1000, "/p/a.jpg", close=True) == (
+        "7 photos close to a.jpg, most alike first"
+    )
+    assert (
+        results_heading(7, 1000, "/p/a.jpg", sort="oldest") == "7 photos like a.jpg, oldest first"
+    )
