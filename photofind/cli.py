@@ -168,6 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=env.get("PHOTOFIND_DEVICE") or "auto",
         help="where the model runs: auto, cpu, cuda or mps (env PHOTOFIND_DEVICE; default auto)",
     )
+    parser.add_argument(
+        "--index",
+        default=env.get("PHOTOFIND_INDEX") or "exact",
+        help="how searches rank photos: exact (every photo compared; the default) or "
+        "approximate (an HNSW graph for a million photos and more, built when indexing ends; "
+        "needs photofind[ann]) (env PHOTOFIND_INDEX)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("index", help="add folders to the library and bring the index up to date")
@@ -237,6 +244,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.device not in DEVICES:
         parser.error(f"--device must be one of {', '.join(DEVICES)}, not {args.device!r}")
+    from photofind.core.search import INDEX_KINDS
+
+    if args.index not in INDEX_KINDS:
+        parser.error(f"--index must be one of {', '.join(INDEX_KINDS)}, not {args.index!r}")
     if args.command == "folders" and args.action != "list" and not args.path:
         parser.error(f"'folders {args.action}' needs a PATH")
     if getattr(args, "date_from", None) and args.date_to and args.date_from > args.date_to:
@@ -283,7 +294,9 @@ def _open_app(args: argparse.Namespace) -> int:
 def _open_library(args: argparse.Namespace, download: _DownloadLine) -> Iterator[Library]:
     from photofind.core.library import Library, default_data_dir
 
-    library = Library(args.data_dir or default_data_dir(), args.model, args.device, download)
+    library = Library(
+        args.data_dir or default_data_dir(), args.model, args.device, download, index=args.index
+    )
     try:
         yield library
     finally:
@@ -563,6 +576,8 @@ class _ProgressBar:
         self._drawn = now
         if p.phase == "scanning":
             line = f"Scanning… {p.done:,} files"
+        elif p.phase == "graph":
+            line = f"Building the approximate index for {p.total:,} photos…"
         else:
             width = 30
             filled = int(width * p.done / p.total) if p.total else width

@@ -230,6 +230,7 @@ def test_status_and_folders(model_dir: Path, shapes_dir: Path, tmp_path: Path) -
         "folders": [],
         "model": str(model_dir),
         "device": "cpu",
+        "index": "exact",
     }
     assert cli(data, model_dir, "folders", "add", str(shapes_dir))[0] == 0
     assert cli(data, model_dir, "folders", "list")[1].split() == [str(shapes_dir)]

@@ -40,6 +40,7 @@ class Library:
         model: str = DEFAULT_MODEL,
         device: str = "auto",
         on_download: Callable[[DownloadProgress], None] | None = None,
+        index: str = "exact",
     ) -> None:
         self.data_dir = data_dir
         self.model = model
@@ -59,7 +60,18 @@ class Library:
             self.encoder,
             text_encoder=self.text_encoder,
             snapshot_dir=data_dir / "vector-snapshots",
+            index=index,
+            index_dir=self.approximate_index_dir,
         )
+
+    @property
+    def approximate_index_dir(self) -> Path:
+        return self.data_dir / "approximate-index"
+
+    def use_index(self, kind: str) -> None:
+        """Rank with the "exact" or the "approximate" index from now on (see Searcher); the
+        next indexing run builds the graph the approximate one needs."""
+        self.searcher.use_index(kind, self.approximate_index_dir)
 
     def close(self) -> None:
         self.store.close()
@@ -218,7 +230,8 @@ class Library:
         at a time: a second raises LibraryBusyError, or waits its turn with `wait_for_lock`."""
         self._download_cancel = cancel
         with index_lock(self.data_dir, wait=wait_for_lock):
-            yield from index_library(
+            final = None
+            for progress in index_library(
                 self.store,
                 self.model_name,
                 self.encoder,
@@ -227,8 +240,26 @@ class Library:
                 cancel=cancel,
                 settle_seconds=settle_seconds,
                 available=self.folder_available,
-            )
+            ):
+                if progress.phase == "done":
+                    final = progress
+                else:
+                    yield progress
+            assert final is not None
+            graph = self.searcher.approximate
+            if graph is not None and not final.cancelled:
+                if not graph.can_answer_now():
+                    # Minutes at a million photos; queries scan the exact index meanwhile.
+                    photos = self.store.counts(self.store.find_model(self.model_name))["photos"]
+                    yield IndexProgress("graph", 0, photos, 0.0, final.counts)
+                graph.bring_up_to_date()
+            yield final
 
     def status(self) -> dict[str, object]:
         counts = self.store.counts(self.store.find_model(self.model_name))
-        return {**counts, "folders": self.store.folders(), "model": self.model_name}
+        return {
+            **counts,
+            "folders": self.store.folders(),
+            "model": self.model_name,
+            "index": self.searcher.index_kind,
+        }

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from photofind.core.ann_index import ApproximateIndex
 from photofind.core.encoder import Encoder
 from photofind.core.errors import PhotoLoadError, QueryError
 from photofind.core.imaging import load_photo_file
@@ -26,6 +27,9 @@ SNAPSHOT_REFRESH = 1.25
 APPEND_HEADROOM_ROWS = 4096
 # Enough photos for a query's score distribution (core.filters' cutoff), at any library size.
 SCORE_SAMPLE = 4096
+# "exact" scans every vector (the default); "approximate" asks an HNSW graph (ann_index), for
+# libraries of a million photos and more.
+INDEX_KINDS = ("exact", "approximate")
 
 
 @dataclass(frozen=True)
@@ -212,7 +216,12 @@ class VectorIndex:
 
 
 class Searcher:
-    """Text and photo queries over a VectorIndex; encodes queries with a lazily loaded model."""
+    """Text and photo queries over a VectorIndex (or, with index="approximate", an HNSW graph
+    kept in `index_dir`); encodes queries with a lazily loaded model.
+
+    The graph is built or brought up to date when indexing ends (`Library.index`), never by
+    a query: until it can answer without waiting (ApproximateIndex.can_answer_now), queries
+    scan the exact index. Tags always read the exact index's matrix."""
 
     def __init__(
         self,
@@ -221,12 +230,37 @@ class Searcher:
         encoder: Callable[[], Encoder],
         text_encoder: Callable[[], Encoder] | None = None,
         snapshot_dir: Path | None = None,
+        index: str = "exact",
+        index_dir: Path | None = None,
     ) -> None:
         self.store = store
         self.index = VectorIndex(store, model_name, snapshot_dir)
+        self.approximate: ApproximateIndex | None = None
+        self.use_index(index, index_dir)
         self._encoder = encoder
         self._text_encoder = text_encoder or encoder
         self._text_vectors: dict[str, np.ndarray] = {}
+
+    def use_index(self, kind: str, index_dir: Path | None = None) -> None:
+        """Switch between "exact" and "approximate" ranking. Raises ValueError for another
+        kind, OptionalDependencyError when the approximate index's package is missing."""
+        if kind not in INDEX_KINDS:
+            raise ValueError(f"unknown index {kind!r}; use one of {', '.join(INDEX_KINDS)}")
+        if kind == "exact":
+            self.approximate = None
+        elif self.approximate is None:
+            if index_dir is None:
+                raise ValueError("the approximate index needs a folder to keep its graph in")
+            self.approximate = ApproximateIndex(self.store, self.index.model_name, index_dir)
+
+    @property
+    def index_kind(self) -> str:
+        return "exact" if self.approximate is None else "approximate"
+
+    def _ranker(self) -> VectorIndex | ApproximateIndex:
+        if self.approximate is not None and self.approximate.can_answer_now():
+            return self.approximate
+        return self.index
 
     def text(self, query: str, top: int = 20) -> list[Hit]:
         query = query.strip()
@@ -315,11 +349,11 @@ class Searcher:
 
     def sample_scores(self, vector: np.ndarray) -> np.ndarray:
         """A query vector's scores over a sample of the library (see VectorIndex)."""
-        return self.index.sample_scores(vector)
+        return self._ranker().sample_scores(vector, SCORE_SAMPLE)
 
     def _hits(
         self, vector: np.ndarray, top: int, exclude: frozenset[int] = frozenset()
     ) -> list[Hit]:
-        ranked = self.index.top(vector, top, exclude)
+        ranked = self._ranker().top(vector, top, exclude)
         paths = self.store.paths([pid for pid, _ in ranked])
         return [Hit(pid, paths[pid], score) for pid, score in ranked if pid in paths]

@@ -496,6 +496,13 @@ class Store:
             filled = end
         return ids[:filled], matrix[:filled]
 
+    def written_since(self, model_id: int, revision: int) -> int:
+        """How many of the model's vectors were written after `revision` (an index lookup)."""
+        row = self.conn.execute(
+            "SELECT COUNT(*) FROM vectors WHERE model_id = ? AND written > ?", (model_id, revision)
+        ).fetchone()
+        return int(row[0])
+
     def vectors_of(self, photo_ids: Sequence[int], model_id: int) -> dict[int, np.ndarray]:
         """Stored float32 vectors of some photos, by photo id."""
         found: dict[int, np.ndarray] = {}

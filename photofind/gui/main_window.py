@@ -76,7 +76,9 @@ class MainWindow(QMainWindow):
         self.photo_jobs = Background(threads=2)
         self.thumbnails = ThumbnailLoader(ThumbnailCache(data_dir), self.thumbnail_jobs)
         self.results = ResultsModel()
-        self.worker = LibraryWorker(data_dir, prefs.model, prefs.device, prefs.index_on_start)
+        self.worker = LibraryWorker(
+            data_dir, prefs.model, prefs.device, prefs.index_on_start, prefs.search_index
+        )
 
         self.page = ResultsPage(self.results, self.thumbnails, prefs.thumbnail_size)
         self.setCentralWidget(self.page)
@@ -338,6 +340,8 @@ class MainWindow(QMainWindow):
         self.size_slider.setValue(prefs.thumbnail_size)
         if (prefs.model, prefs.device) != (old.model, old.device):
             self.worker.reload_model(prefs.model, prefs.device)
+        if prefs.search_index != old.search_index:
+            self.worker.set_search_index(prefs.search_index)
 
     def choose_model_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Choose a Folder Holding a CLIP Model")

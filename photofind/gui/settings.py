@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 from photofind.core.encoder import DEFAULT_MODEL, DEVICES
+from photofind.core.search import INDEX_KINDS
 
 SETTINGS_FILE = "settings.ini"
 THUMBNAIL_MIN, THUMBNAIL_MAX, THUMBNAIL_DEFAULT, THUMBNAIL_STEP = 96, 320, 160, 32
@@ -26,6 +27,7 @@ class Preferences:
     device: str = "auto"  # one of core.encoder.DEVICES
     thumbnail_size: int = THUMBNAIL_DEFAULT  # longer side of a grid thumbnail, in logical pixels
     index_on_start: bool = True
+    search_index: str = "exact"  # one of core.search.INDEX_KINDS
 
 
 def clamp_thumbnail_size(size: int) -> int:
@@ -41,6 +43,7 @@ class AppSettings:
     def load(self) -> Preferences:
         default = Preferences()
         device = str(self._qs.value("model/device", default.device))
+        index = str(self._qs.value("library/search_index", default.search_index))
         try:
             size = int(self._qs.value("view/thumbnail_size", default.thumbnail_size))
         except (TypeError, ValueError):
@@ -50,6 +53,7 @@ class AppSettings:
             device=device if device in DEVICES else default.device,
             thumbnail_size=clamp_thumbnail_size(size),
             index_on_start=_as_bool(self._qs.value("library/index_on_start", True)),
+            search_index=index if index in INDEX_KINDS else default.search_index,
         )
 
     def save(self, prefs: Preferences) -> None:
@@ -57,6 +61,7 @@ class AppSettings:
         self._qs.setValue("model/device", prefs.device)
         self._qs.setValue("view/thumbnail_size", prefs.thumbnail_size)
         self._qs.setValue("library/index_on_start", prefs.index_on_start)
+        self._qs.setValue("library/search_index", prefs.search_index)
         self._qs.sync()
 
     def window_geometry(self) -> QByteArray | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -63,6 +65,21 @@ class SettingsDialog(QDialog):
         size_row.addWidget(self.thumbnail_size, 1)
         size_row.addWidget(size_label)
 
+        self.search_index = QComboBox()
+        self.search_index.addItem("Exact: every photo compared (best up to a million)", "exact")
+        self.search_index.addItem(
+            "Approximate: a search graph, for a million photos and more", "approximate"
+        )
+        self.search_index.setCurrentIndex(max(self.search_index.findData(prefs.search_index), 0))
+        if importlib.util.find_spec("usearch") is None and prefs.search_index != "approximate":
+            # Offered only where its package is installed: photofind[ann].
+            self.search_index.model().item(1).setEnabled(False)  # type: ignore[attr-defined]
+            self.search_index.setItemData(
+                1,
+                "Needs the usearch package: pip install 'photofind[ann]'",
+                Qt.ItemDataRole.ToolTipRole,
+            )
+
         self.index_on_start = QCheckBox("Bring the index up to date when Photofind starts")
         self.index_on_start.setChecked(prefs.index_on_start)
 
@@ -77,6 +94,7 @@ class SettingsDialog(QDialog):
         form.addRow("Model", model_row)
         form.addRow("Device", self.device)
         form.addRow("Thumbnail size", size_row)
+        form.addRow("Search index", self.search_index)
         form.addRow("", self.index_on_start)
 
         buttons = QDialogButtonBox(
@@ -98,6 +116,7 @@ class SettingsDialog(QDialog):
             device=str(self.device.currentData()),
             thumbnail_size=self.thumbnail_size.value(),
             index_on_start=self.index_on_start.isChecked(),
+            search_index=str(self.search_index.currentData()),
         )
 
     def _choose_model_folder(self) -> None:

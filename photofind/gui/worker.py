@@ -96,12 +96,20 @@ class LibraryWorker(QThread):
     locateReady = Signal(str, str, object)  # photo, query, QImage of the heatmap over it
     locateFailed = Signal(str, str, str)  # photo, query, why
 
-    def __init__(self, data_dir: Path, model: str, device: str, index_on_start: bool) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        model: str,
+        device: str,
+        index_on_start: bool,
+        search_index: str = "exact",
+    ) -> None:
         super().__init__()
         self.setObjectName("photofind-library")
         self._data_dir = data_dir
         self._model = model
         self._device = device
+        self._search_index = search_index
         self._commands: queue.SimpleQueue[_Command] = queue.SimpleQueue()
         self._stopping = threading.Event()
         self._paused = threading.Event()
@@ -171,6 +179,11 @@ class LibraryWorker(QThread):
 
     def reload_model(self, model: str, device: str) -> None:
         self._commands.put(lambda: self._reload(model, device))
+
+    def set_search_index(self, kind: str) -> None:
+        """Rank with the "exact" or "approximate" index; the graph the approximate one
+        needs is built by an indexing run, started now."""
+        self._commands.put(lambda: self._use_index(kind))
 
     def cancel_download(self) -> None:
         """Stop a model download; what arrived is kept and Retry resumes it."""
@@ -337,7 +350,15 @@ class LibraryWorker(QThread):
         self._index_wanted = True  # a new model needs its own vectors
 
     def _open_library(self, model: str, device: str) -> Library:
-        return Library(self._data_dir, model, device, on_download=self.modelDownloading.emit)
+        library = Library(self._data_dir, model, device, on_download=self.modelDownloading.emit)
+        self._guarded(lambda: library.use_index(self._search_index))
+        return library
+
+    def _use_index(self, kind: str) -> None:
+        assert self._library is not None
+        self._search_index = kind
+        self._guarded(lambda: self._library.use_index(kind))  # type: ignore[union-attr]
+        self._index_wanted = True
 
     def _change_folders(self, change: Callable[[Library], object]) -> None:
         assert self._library is not None

@@ -25,7 +25,11 @@ def test_preferences_round_trip_through_an_ini_file_in_the_data_dir(tmp_path: Pa
     settings = AppSettings(tmp_path / "data")
     assert settings.load() == Preferences()
     prefs = Preferences(
-        model="/models/clip", device="cpu", thumbnail_size=224, index_on_start=False
+        model="/models/clip",
+        device="cpu",
+        thumbnail_size=224,
+        index_on_start=False,
+        search_index="approximate",
     )
     settings.save(prefs)
     assert (tmp_path / "data" / SETTINGS_FILE).is_file()
@@ -67,8 +71,14 @@ def test_settings_dialog_edits_every_preference(qtbot: QtBot) -> None:
     dialog.device.setCurrentIndex(0)
     dialog.thumbnail_size.setValue(256)
     dialog.index_on_start.setChecked(False)
+    assert dialog.search_index.currentData() == "exact"
+    dialog.search_index.setCurrentIndex(dialog.search_index.findData("approximate"))
     assert dialog.preferences() == Preferences(
-        model=DEFAULT_MODEL, device="auto", thumbnail_size=256, index_on_start=False
+        model=DEFAULT_MODEL,
+        device="auto",
+        thumbnail_size=256,
+        index_on_start=False,
+        search_index="approximate",
     )
 
 
