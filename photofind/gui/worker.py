@@ -340,6 +340,8 @@ class LibraryWorker(QThread):
         self._model_ok = True
         self.modelReady.emit(encoder.device)
         self._guarded(self._emit_tags)
+        # The app answers many queries: a second now makes each of them faster.
+        self._guarded(encoder.warm_up_queries)
 
     def _reload(self, model: str, device: str) -> None:
         assert self._library is not None

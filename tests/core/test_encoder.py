@@ -166,3 +166,18 @@ def test_only_clip_queries_are_padded_short(encoder: Encoder) -> None:
     short = siglip.encode_texts(["a photo of a red circle"])
     assert np.allclose(short, siglip.encode_texts(["a photo of a red circle"], pad_to=full))
     assert not np.allclose(short, siglip.encode_texts(["a photo of a red circle"], pad_to=16))
+
+
+def test_warmed_up_queries_give_the_same_vectors(model_dir: Path) -> None:
+    # A fresh encoder: warming up changes how its text tower runs.
+    encoder = Encoder.load(str(model_dir), "cpu")
+    texts = ["a photo of a red circle", "green", "a blurry picture of a small blue square " * 3]
+    eager = [encoder.encode_texts([t]) for t in texts]
+    encoder.warm_up_queries()
+    assert encoder.traced_lengths == (16, 32)
+    for text, before in zip(texts, eager, strict=True):
+        np.testing.assert_allclose(encoder.encode_texts([text]), before, atol=1e-5)
+    # Batches (tags, query terms) take the eager path. They agree closely rather than
+    # exactly: int8 activations are scaled per batch, padding included.
+    cosines = np.sum(encoder.encode_texts(texts) * np.concatenate(eager), axis=1)
+    assert np.min(cosines) >= 0.99
