@@ -392,23 +392,40 @@ def gpu_name(device: str) -> str:
     return "none (a CPU smoke run of this script)"
 
 
-def render(d: dict[str, Any], cores: int) -> str:
-    """GPU.md from the collected figures; whatever failed is said, not hidden."""
-    m = d["machine"]
-    rows: list[tuple[str, str, str, str]] = []
-    E = d.get("E") or {}
-    towers = {k: v for k, v in E.items() if k.startswith("tower")}
+def summary(d: dict[str, Any]) -> dict[str, Any]:
+    """The headline figures of a run (any of them None where its phase failed): E (the
+    fastest tower rate) and its label, D, B, the marginal index rate and the naive loop."""
+    cores = d["machine"]["cores"]
+    towers = {k: v for k, v in (d.get("E") or {}).items() if k.startswith("tower")}
     best_key = max(towers, key=towers.get) if towers else None
     e_best = towers[best_key] if best_key else None
     D = d.get("D") or {}
     d_sec = min(D["photofind"], D["reference"]) if D else None
-    bound = pipeline_bound(e_best, d_sec, cores) if e_best and d_sec else None
     idx = d.get("index") or {}
     marginal = None
     if idx.get("full") and idx.get("one"):
         t_n, t_1 = statistics.median(idx["full"]), statistics.median(idx["one"])
         marginal = (d["settings"]["photos"] - 1) / (t_n - t_1)
-    naive = d.get("naive")
+    return {
+        "E": e_best,
+        "E label": best_key,
+        "D": d_sec,
+        "B": pipeline_bound(e_best, d_sec, cores) if e_best and d_sec else None,
+        "marginal": marginal,
+        "naive": d.get("naive"),
+    }
+
+
+def render(d: dict[str, Any], cores: int) -> str:
+    """GPU.md from the collected figures; whatever failed is said, not hidden."""
+    m = d["machine"]
+    rows: list[tuple[str, str, str, str]] = []
+    E = d.get("E") or {}
+    D = d.get("D") or {}
+    idx = d.get("index") or {}
+    s = summary(d)
+    best_key, e_best, d_sec = s["E label"], s["E"], s["D"]
+    bound, marginal, naive = s["B"], s["marginal"], s["naive"]
     rows.append(("GPU", m["gpu"], "", ""))
     rows.append(("CPU", f"{m['cpu']}, {cores} cores", "", ""))
     if best_key:

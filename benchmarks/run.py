@@ -270,7 +270,7 @@ class Bench:
         b_engine = bounds.pipeline_bound(self.e_rate, dec.photofind, self.cores)
 
         add("Bound", "CPU", f"{info.cpu}, {self.cores} cores, {info.simd}")
-        add("Bound", "GPU", _gpu_description(), "figures where a GPU is lent", "not measured")
+        add("Bound", "GPU", _gpu_description(), "figures where a GPU is lent", "see GPU rows")
         add(
             "Bound",
             "E: image encoder alone (fastest)",
@@ -557,6 +557,77 @@ class Bench:
             )
 
 
+def measured_elsewhere(report: Report) -> None:
+    """Rows from the benchmarks that need another machine or a long build, each with where
+    and when it was measured: the GPU run (benchmarks/GPU.json, `python -m benchmarks.gpu`)
+    and the approximate index (benchmarks/ANN.md, `python -m benchmarks.ann_bench`)."""
+    import json
+
+    add = report.add
+    gpu_file = HERE / "GPU.json"
+    if gpu_file.is_file():
+        from benchmarks.gpu import summary
+
+        d = json.loads(gpu_file.read_text())
+        where = f"{d['machine']['gpu'].split(',')[0]}, {d['date']}, GPU.md"
+        s = summary(d)
+        add("GPU", "Machine (measured there)", where)
+        if s.get("E"):
+            add(
+                "GPU",
+                "E (float16) / D / B",
+                f"{s['E']:.0f} photos/s / {s['D'] * 1000:.0f} ms "
+                f"/ {s['B']:.0f} photos/s ({d['machine']['cores']} cores)",
+            )
+        if s.get("marginal"):
+            add("GPU", "Marginal index rate", f"{s['marginal']:.0f} photos/s")
+            if s.get("B"):
+                r = s["marginal"] / s["B"]
+                add(
+                    "GPU",
+                    "Marginal rate ÷ B",
+                    f"{r:.2f} (why: GPU.md)",
+                    f"≥ {INDEX_VS_BOUND}",
+                    status_floor(r, INDEX_VS_BOUND),
+                )
+            if s.get("naive"):
+                r = s["marginal"] / s["naive"]
+                add(
+                    "GPU",
+                    "Marginal rate ÷ naive loop",
+                    f"{r:.1f}",
+                    f"≥ {INDEX_VS_NAIVE:.0f}",
+                    status_floor(r, INDEX_VS_NAIVE),
+                )
+    ann = _ann_default_row(HERE / "ANN.md")
+    if ann:
+        add(
+            "Beyond 1M",
+            "Approximate index (HNSW f16, M=32, ef=1024), 1,000,000 photos",
+            f"p50 / p95 {ann['latency']} ms; recall@10 {ann['recall']} "
+            "(benchmark-model text / CLIP-like text / similar); "
+            f"{ann['memory']} a photo; build {ann['build']} (ANN.md)",
+            "recall reported",
+            "reported",
+        )
+
+
+def _ann_default_row(path: Path) -> dict[str, str] | None:
+    """The default graph's row at a million photos in ANN.md, if it is there."""
+    if not path.is_file():
+        return None
+    for line in path.read_text().splitlines():
+        if "(the default)" in line and line.startswith("|"):
+            cells = [c.strip().strip("*").strip() for c in line.strip("|").split("|")]
+            return {
+                "build": cells[2],
+                "memory": cells[3],
+                "latency": cells[6],
+                "recall": cells[7],
+            }
+    return None
+
+
 def _gpu_description() -> str:
     import torch
 
@@ -581,6 +652,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(bench.work, ignore_errors=True)
     bench.noise_note()
+    measured_elsewhere(bench.report)
 
     elapsed = time.perf_counter() - wall
     report = bench.report
