@@ -24,13 +24,15 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+# The helper that drives `photofind watch` is shared with the tests that cover it.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from watch_process import WatchProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_MODEL = ROOT / "tests" / "fixture_model" / "tiny-clip"
@@ -68,8 +70,8 @@ class Cli:
         )
         return json.loads(proc.stdout.strip().splitlines()[-1])
 
-    def watch(self) -> Watch:
-        return Watch(self.env)
+    def watch(self) -> WatchProcess:
+        return WatchProcess(self.env)
 
     def paths_under(self, folder: Path) -> tuple[int, int]:
         """(photos under `folder`, photos anywhere) in the database right now."""
@@ -83,57 +85,6 @@ class Cli:
             return inside, total
         finally:
             conn.close()
-
-
-class Watch:
-    """`photofind watch` in the background; its stderr summary lines, as they come."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "photofind", "watch"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.lines: list[str] = []
-        self._changed = threading.Condition()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            with self._changed:
-                self.lines.append(line.rstrip("\n"))
-                self._changed.notify_all()
-
-    def summaries(self) -> list[dict[str, int]]:
-        """Each finished index run's counts, parsed from "photofind: 0 encoded, 12 reused…"."""
-        out = []
-        for line in list(self.lines):
-            text = line.removeprefix("photofind: ").removeprefix("stopped early; ")
-            if " encoded, " in text:
-                out.append({k: int(v) for v, k in (p.split(" ", 1) for p in text.split(", "))})
-        return out
-
-    def wait_for(self, ready: Callable[[], bool], timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while not ready():
-                left = deadline - time.monotonic()
-                if left <= 0 or self.proc.poll() is not None:
-                    return ready()
-                self._changed.wait(min(left, 0.2))
-        return True
-
-    def stop(self) -> str:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        return "\n".join(self.lines)
 
 
 def measure(photos: int, model: str, work: Path, query: str = "a photo") -> dict[str, object]:

@@ -34,7 +34,16 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[1]
 SCREEN = (1400, 1000)
 WINDOW = (1040, 720)
-SHOTS = ("first-run", "results", "indexing", "model-error", "download", "duplicates", "filters")
+SHOTS = (
+    "first-run",
+    "results",
+    "indexing",
+    "model-error",
+    "download",
+    "duplicates",
+    "filters",
+    "settings",
+)
 
 
 def main() -> int:
@@ -131,6 +140,7 @@ class Shots:
             "download": self.download,
             "duplicates": lambda: self.duplicates(photos.parent / "Phone backup"),
             "filters": lambda: self.filters(self.scratch / "home" / "Travel"),
+            "settings": self.settings,
         }
         try:
             for name in shots:
@@ -420,6 +430,16 @@ class Shots:
 
         _wait_until(visible_loaded, "thumbnails")
         _settle(300)
+
+    def settings(self) -> None:
+        from photofind.gui.settings import Preferences
+        from photofind.gui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(Preferences(search_index="approximate"))
+        dialog.show()
+        _settle(300)
+        self._save(dialog.grab(), "13-settings.png")
+        dialog.close()
 
     def _save(self, pixmap: QPixmap, name: str) -> None:
         path = self.out / name

@@ -12,9 +12,6 @@ import io
 import os
 import shutil
 import sqlite3
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,49 +19,19 @@ from pathlib import Path
 import numpy as np
 from helpers import last_json, run_cli
 from shapes import make_photo
+from watch_process import WatchProcess
 
 HANG_GUARD = 60.0  # seconds any single wait may take before the test gives up
 
 
-class Watch:
-    """A `photofind watch` process and the summary lines of its index runs."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "photofind", "watch"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.lines: list[str] = []
-        self.last_line_at = time.monotonic()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.lines.append(line.rstrip("\n"))
-            self.last_line_at = time.monotonic()
-
-    def runs(self) -> list[dict[str, int]]:
-        """Counts of each finished index run: "photofind: 0 encoded, 3 reused, …"."""
-        out = []
-        for line in list(self.lines):
-            text = line.removeprefix("photofind: ")
-            if " encoded, " in text:
-                out.append({k: int(v) for v, k in (p.split(" ", 1) for p in text.split(", "))})
-        return out
+class Watch(WatchProcess):
+    """A `photofind watch` process, with waits that fail a test instead of hanging it."""
 
     def wait(self, ready: Callable[[], bool], what: str) -> float:
         """Until `ready()`; returns when that was seen."""
-        deadline = time.monotonic() + HANG_GUARD
-        while not ready():
+        if not self.wait_for(ready, HANG_GUARD):
             assert self.proc.poll() is None, "watch ended:\n" + "\n".join(self.lines)
-            assert time.monotonic() < deadline, f"no {what} after {HANG_GUARD:.0f} s:\n" + (
-                "\n".join(self.lines)
-            )
-            time.sleep(0.05)
+            raise AssertionError(f"no {what} after {HANG_GUARD:.0f} s:\n" + "\n".join(self.lines))
         return time.monotonic()
 
     def quiet(self, since: float, seconds: float = 1.0) -> None:
@@ -77,18 +44,17 @@ class Watch:
 
         self.wait(done, "quiet moment")
 
+    def runs(self) -> list[dict[str, int]]:
+        return self.summaries()
+
     def totals(self, since: int) -> dict[str, int]:
         runs = self.runs()[since:]
         return {k: sum(r[k] for r in runs) for k in runs[0]} if runs else {}
 
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        assert "Traceback" not in "\n".join(self.lines), "\n".join(self.lines)
+    def stop(self) -> str:  # type: ignore[override]
+        log = super().stop(timeout=30)
+        assert "Traceback" not in log, log
+        return log
 
 
 class Library:
