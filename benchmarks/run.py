@@ -581,24 +581,14 @@ def measured_elsewhere(report: Report) -> None:
             )
         if s.get("marginal"):
             add("GPU", "Marginal index rate", f"{s['marginal']:.0f} photos/s")
-            if s.get("B"):
-                r = s["marginal"] / s["B"]
-                add(
-                    "GPU",
-                    "Marginal rate ÷ B",
-                    f"{r:.2f} (why: GPU.md)",
-                    f"≥ {INDEX_VS_BOUND}",
-                    status_floor(r, INDEX_VS_BOUND),
-                )
-            if s.get("naive"):
-                r = s["marginal"] / s["naive"]
-                add(
-                    "GPU",
-                    "Marginal rate ÷ naive loop",
-                    f"{r:.1f}",
-                    f"≥ {INDEX_VS_NAIVE:.0f}",
-                    status_floor(r, INDEX_VS_NAIVE),
-                )
+            ratios = (
+                ("Marginal rate ÷ B", s.get("B"), INDEX_VS_BOUND, " (why: GPU.md)"),
+                ("Marginal rate ÷ naive loop", s.get("naive"), INDEX_VS_NAIVE, ""),
+            )
+            for figure, base, floor, why in ratios:
+                if base:
+                    r = s["marginal"] / base
+                    add("GPU", figure, f"{r:.2f}{why}", f"≥ {floor:g}", status_floor(r, floor))
     ann = _ann_default_row(HERE / "ANN.md")
     if ann:
         add(

@@ -306,6 +306,7 @@ def test_watch_indexes_new_and_removes_deleted_photos(model_dir: Path, tmp_path:
         **os.environ,
         "PHOTOFIND_DATA_DIR": str(tmp_path / "data"),
         "PHOTOFIND_MODEL": str(model_dir),
+        "PYTHONFAULTHANDLER": "1",
     }
     assert run_cli_process("index", str(folder), env=env).returncode == 0
     watch = subprocess.Popen(
@@ -329,7 +330,13 @@ def test_watch_indexes_new_and_removes_deleted_photos(model_dir: Path, tmp_path:
         assert names() == ["second.jpg"]
     finally:
         watch.send_signal(signal.SIGINT)
-        _, err = watch.communicate(timeout=60)
+        try:
+            _, err = watch.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            # PYTHONFAULTHANDLER makes SIGABRT print every thread's stack: where it hangs.
+            watch.send_signal(signal.SIGABRT)
+            _, err = watch.communicate(timeout=30)
+            raise AssertionError(f"watch did not stop on Ctrl+C:\n{err}") from None
     assert watch.returncode == 0, err
     assert "Traceback" not in err
 

@@ -19,6 +19,7 @@ from window_helpers import (
     RESULTS_TIMEOUT_MS,
     OpenWindow,
     grid_names,
+    type_query,
     wait_for_model,
     wait_for_top,
 )
@@ -26,12 +27,6 @@ from window_helpers import (
 from photofind.core.library import Library
 from photofind.gui.filters_popup import OTHER_FOLDER
 from photofind.gui.main_window import MainWindow
-
-
-def _search(qtbot: QtBot, window: MainWindow, text: str) -> None:
-    window.search.clear()
-    qtbot.keyClicks(window.search, text)
-    qtbot.keyClick(window.search, Qt.Key.Key_Return)
 
 
 def _tick(qtbot: QtBot, check: QCheckBox) -> None:
@@ -52,7 +47,7 @@ def test_only_close_matches_until_all_are_asked_for(
     assert page.filters_button.text() == "Filters (1)"
     assert "Only close matches" in page.filters_button.toolTip()
 
-    _search(qtbot, window, "a photo of a red circle")
+    type_query(qtbot, window, "a photo of a red circle")
     wait_for_top(qtbot, window, "red_circle", count=PER_CLASS)
     names = _names(window)
     assert all(n.startswith("red_") for n in names), names
@@ -115,7 +110,7 @@ def test_the_filters_popup_narrows_orders_and_resets_the_search(
     window = open_window(data, index_on_start=False)
     wait_for_model(qtbot, window)
     page, popup = window.page, window.page.filters_popup
-    _search(qtbot, window, "a photo of a red circle")
+    type_query(qtbot, window, "a photo of a red circle")
     qtbot.waitUntil(lambda: window.results.rowCount() >= 4, timeout=RESULTS_TIMEOUT_MS)
 
     qtbot.mouseClick(page.filters_button, Qt.MouseButton.LeftButton)

@@ -5,16 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
-from window_helpers import OpenWindow, wait_for_model, wait_for_top
-
-
-def _search(qtbot: QtBot, window: object, text: str) -> None:
-    search = window.search  # type: ignore[attr-defined]
-    search.clear()
-    qtbot.keyClicks(search, text)
-    qtbot.keyClick(search, Qt.Key.Key_Return)
+from window_helpers import OpenWindow, type_query, wait_for_model, wait_for_top
 
 
 def test_added_descriptions_find_what_both_ask_for(
@@ -22,7 +14,7 @@ def test_added_descriptions_find_what_both_ask_for(
 ) -> None:
     window = open_window(indexed_data_dir)
     wait_for_model(qtbot, window)
-    _search(qtbot, window, "a photo of a red shape + a photo of a circle")
+    type_query(qtbot, window, "a photo of a red shape + a photo of a circle")
     wait_for_top(qtbot, window, "red_circle")
 
 
@@ -31,7 +23,7 @@ def test_a_malformed_query_says_what_is_wrong_and_where(
 ) -> None:
     window = open_window(indexed_data_dir)
     wait_for_model(qtbot, window)
-    _search(qtbot, window, "dog +")
+    type_query(qtbot, window, "dog +")
     qtbot.waitUntil(lambda: window.message.title.text() == "This search did not work")
     body = window.message.body.text()
     assert "'+'" in body and "position 5" in body and "Traceback" not in body

@@ -18,17 +18,10 @@ from window_helpers import (
     RESULTS_TIMEOUT_MS,
     OpenWindow,
     grid_names,
+    type_query,
     wait_for_model,
     wait_for_top,
 )
-
-from photofind.gui.main_window import MainWindow
-
-
-def _search(qtbot: QtBot, window: MainWindow, text: str) -> None:
-    window.search.clear()
-    qtbot.keyClicks(window.search, text)
-    qtbot.keyClick(window.search, Qt.Key.Key_Return)
 
 
 def test_typing_a_description_and_enter_shows_matching_photos_first(
@@ -69,7 +62,7 @@ def test_a_query_typed_while_the_model_loads_is_answered_once_it_has(
     qtbot: QtBot, open_window: OpenWindow, indexed_data_dir: Path
 ) -> None:
     window = open_window(indexed_data_dir)
-    _search(qtbot, window, "green circle")
+    type_query(qtbot, window, "green circle")
     wait_for_top(qtbot, window, "green_circle", count=5)
 
 
@@ -78,7 +71,7 @@ def test_context_menu_find_similar_shows_similar_photos_first(
 ) -> None:
     window = open_window(indexed_data_dir)
     wait_for_model(qtbot, window)
-    _search(qtbot, window, "green triangle")
+    type_query(qtbot, window, "green triangle")
     wait_for_top(qtbot, window, "green_triangle")
     # Right-click the third photo.
     index = window.results.index(2)
@@ -176,7 +169,7 @@ def test_enter_opens_a_preview_with_details_and_find_similar(
 ) -> None:
     window = open_window(indexed_data_dir)
     wait_for_model(qtbot, window)
-    _search(qtbot, window, "red square")
+    type_query(qtbot, window, "red square")
     wait_for_top(qtbot, window, "red_square")
 
     # Down from the search bar moves into the grid; Right moves along it; Enter previews.
@@ -214,7 +207,7 @@ def test_keyboard_copy_and_escape(
 ) -> None:
     window = open_window(indexed_data_dir)
     wait_for_model(qtbot, window)
-    _search(qtbot, window, "blue circle")
+    type_query(qtbot, window, "blue circle")
     wait_for_top(qtbot, window, "blue_circle")
 
     window.grid.setFocus()
@@ -248,7 +241,7 @@ def test_file_names_are_shown_as_plain_text(
     qtbot.waitUntil(
         lambda: window.index_status.library.text() == "1 photo", timeout=RESULTS_TIMEOUT_MS
     )
-    _search(qtbot, window, "red circle")
+    type_query(qtbot, window, "red circle")
     qtbot.waitUntil(lambda: window.results.rowCount() == 1, timeout=RESULTS_TIMEOUT_MS)
     assert window.results.index(0).data() == "<b>bold &amp; <i>.jpg"
     assert "&lt;b&gt;bold &amp;amp; &lt;i&gt;.jpg" in str(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from helpers import PER_CLASS
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from shapes import CLASSES
 
@@ -22,6 +23,13 @@ LIBRARY_PHOTOS = f"{LIBRARY_SIZE:,} photos"
 
 # open_window(data_dir=None, model=None, index_on_start=True, thumbnail_size=None)
 OpenWindow = Callable[..., MainWindow]
+
+
+def type_query(qtbot: QtBot, window: MainWindow, text: str) -> None:
+    """Type a query into the search bar, as a person would, and press Return."""
+    window.search.clear()
+    qtbot.keyClicks(window.search, text)
+    qtbot.keyClick(window.search, Qt.Key.Key_Return)
 
 
 def wait_for_model(qtbot: QtBot, window: MainWindow) -> None:
