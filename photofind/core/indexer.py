@@ -304,6 +304,7 @@ class _Pipeline:
         self.decoding_allowed.set()
         self.decode_processes: bool | None = None  # None: decided once the encoder is known
         self.processes: ProcessPoolExecutor | None = None
+        self.torch_threads: int | None = None  # torch's CPU threads before a GPU run
         self.workers = 1
         self.total = 0
 
@@ -336,6 +337,10 @@ class _Pipeline:
                 self.decoding_allowed.set()  # nothing in the pool may wait forever
                 if self.processes is not None:
                     self.processes.shutdown(wait=True, cancel_futures=True)
+                if self.torch_threads is not None:
+                    import torch
+
+                    torch.set_num_threads(self.torch_threads)
 
     def _drive(
         self,
@@ -369,6 +374,15 @@ class _Pipeline:
 
     def _submit_decode(self, threads: Executor, item: _Hashed) -> Future[object]:
         encoder = self._encoder()
+        if encoder.device != "cpu" and self.torch_threads is None:
+            # With the model on a GPU, torch's CPU thread pool has nothing to compute, yet
+            # its threads spin after every small CPU op (the pinned copies): about 10 ms of
+            # CPU a photo on a 16-core machine, which the decoders need
+            # (benchmarks/GPU-overhead.json). One thread while indexing; restored after.
+            import torch
+
+            self.torch_threads = torch.get_num_threads()
+            torch.set_num_threads(1)
         if self.decode_processes is None:
             # Starting processes costs about a second: not worth it for a handful of photos.
             self.decode_processes = (

@@ -65,3 +65,39 @@ def test_a_file_changed_after_hashing_is_left_for_a_later_run(
     photo.unlink()
     gone = indexer._decode_file(hashed)
     assert isinstance(gone, indexer._NotNow) and gone.vanished
+
+
+class _RecordingEncoder:
+    """Stands in for a model on a GPU, to see the CPU thread budget while indexing; its
+    vectors mean nothing and nothing here searches them."""
+
+    device = "cuda"
+    dim = 4
+    name = "recording"
+
+    def __init__(self, preprocess: object) -> None:
+        self.preprocess = preprocess
+        self.threads_seen: list[int] = []
+
+    def encode_pixels(self, pixels: np.ndarray) -> np.ndarray:
+        import torch
+
+        self.threads_seen.append(torch.get_num_threads())
+        return np.tile(np.eye(1, self.dim, dtype=np.float32), (len(pixels), 1))
+
+
+def test_indexing_for_a_gpu_model_leaves_the_cpu_to_decoders(
+    encoder: Encoder, shapes_dir: Path, tmp_path: Path
+) -> None:
+    torch = __import__("torch")
+    before = torch.get_num_threads()
+    gpu = _RecordingEncoder(encoder.preprocess)
+    store = Store.open(tmp_path / "data")
+    list(
+        indexer.index_library(
+            store, gpu.name, lambda: gpu, [str(shapes_dir)], workers=2, decode_processes=False
+        )
+    )
+    store.close()
+    assert gpu.threads_seen and set(gpu.threads_seen) == {1}
+    assert torch.get_num_threads() == before
