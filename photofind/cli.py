@@ -577,7 +577,7 @@ class _ProgressBar:
         if p.phase == "scanning":
             line = f"Scanning… {p.done:,} files"
         elif p.phase == "graph":
-            line = f"Building the approximate index for {p.total:,} photos…"
+            line = f"Building the approximate index: {p.done:,} of {p.total:,} photos"
         else:
             width = 30
             filled = int(width * p.done / p.total) if p.total else width

@@ -28,7 +28,7 @@ import json
 import os
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -135,6 +135,7 @@ class ApproximateIndex:
         self._graph_file: str | None = None
         self._ids_file: str | None = None
         self._viewed = False
+        self._building = False  # bring_up_to_date is under way
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -142,6 +143,11 @@ class ApproximateIndex:
     # -- keeping up with the store ------------------------------------------------
 
     def refresh(self) -> None:
+        for _ in self._refreshing():
+            pass
+
+    def _refreshing(self) -> Iterator[tuple[int, int]]:
+        """refresh(), yielding (vectors added, to add) between chunks of a build or update."""
         revision = self.store.revision()
         if revision == self._revision:
             self.last_refresh = "unchanged"
@@ -155,17 +161,20 @@ class ApproximateIndex:
         if self.graph is None or model_id != self._model_id:
             self._model_id = model_id
             if not self._open_saved(model_id, revision):
-                self._build(model_id, revision)
+                yield from self._build(model_id, revision)
                 self._save(model_id, revision)
                 return
             if self._revision == revision:
                 self.last_refresh = "opened"
                 return
-        self._catch_up(model_id, revision)
+        yield from self._catch_up(model_id, revision)
 
     def can_answer_now(self) -> bool:
         """Whether a query can use the graph without waiting: it is up to date, or a saved
-        one is at most QUERY_CATCH_UP photos behind the store and nothing was removed."""
+        one is at most QUERY_CATCH_UP photos behind the store and nothing was removed; never
+        while `bring_up_to_date` is under way."""
+        if self._building:
+            return False
         revision = self.store.revision()
         if self.graph is not None and revision == self._revision:
             return True
@@ -181,10 +190,16 @@ class ApproximateIndex:
             return False
         return self.store.written_since(model_id, self._revision) <= QUERY_CATCH_UP
 
-    def bring_up_to_date(self) -> None:
-        """Build or update the graph and save it: what indexing does once it is done."""
-        self.refresh()
-        self.save()
+    def bring_up_to_date(self) -> Iterator[tuple[int, int]]:
+        """Build or update the graph and save it: what indexing does once it is done. Yields
+        (vectors added, to add) between chunks, so the thread running it can answer queries
+        meanwhile (with the exact index: see can_answer_now)."""
+        self._building = True
+        try:
+            yield from self._refreshing()
+            self.save()
+        finally:
+            self._building = False
 
     def is_saved(self) -> bool:
         """Whether a graph for this library and model is saved (of any revision: opening it
@@ -202,7 +217,7 @@ class ApproximateIndex:
         if self._saved_revision != self._revision or self._graph_file is None:
             self._save(self._model_id, self._revision)
 
-    def _catch_up(self, model_id: int, revision: int) -> None:
+    def _catch_up(self, model_id: int, revision: int) -> Iterator[tuple[int, int]]:
         assert self._revision is not None
         since = self._revision
         added, matrix = self.store.vectors(model_id, np.float16, since=since)
@@ -219,14 +234,14 @@ class ApproximateIndex:
             len(out) + len(added) > REBUILD_FRACTION * size
             or self._tombstones + len(out) > TOMBSTONE_FRACTION * size
         ):
-            self._build(model_id, revision)
+            yield from self._build(model_id, revision)
             self._save(model_id, revision)
             return
         if len(out) or len(added):
             self._mutable()
             if len(out):
                 self.graph.remove(out.astype(np.uint64))
-            self._add(self.graph, added, matrix)
+            yield from self._add(self.graph, added, matrix)
             self.ids = np.union1d(np.setdiff1d(self.ids, out, assume_unique=True), added)
             self._graph_file = self._ids_file = None
             self._tombstones += len(out)
@@ -247,10 +262,10 @@ class ApproximateIndex:
         )
         return np.sort(np.fromiter((r[0] for r in rows), dtype=np.int64))
 
-    def _build(self, model_id: int, revision: int) -> None:
+    def _build(self, model_id: int, revision: int) -> Iterator[tuple[int, int]]:
         ids, matrix = self.store.vectors(model_id, np.float16)
         graph = self._new_graph(matrix.shape[1] if matrix.ndim == 2 else 0, model_id)
-        self._add(graph, ids, matrix)
+        yield from self._add(graph, ids, matrix)
         self.graph, self.ids, self._viewed = graph, ids, False
         self._graph_file = self._ids_file = None
         self._revision, self._tombstones, self._unsaved = revision, 0, len(ids)
@@ -275,7 +290,7 @@ class ApproximateIndex:
             graph.expansion_search = self.settings.expansion_search
             self.graph, self._viewed = graph, False
 
-    def _add(self, graph: Any, ids: np.ndarray, matrix: np.ndarray) -> None:
+    def _add(self, graph: Any, ids: np.ndarray, matrix: np.ndarray) -> Iterator[tuple[int, int]]:
         total = len(ids)
         for start in range(0, total, ADD_CHUNK):
             end = min(start + ADD_CHUNK, total)
@@ -286,6 +301,7 @@ class ApproximateIndex:
             )
             if self.progress is not None:
                 self.progress(end, total)
+            yield end, total
 
     def _dim(self, model_id: int) -> int:
         row = self.store.conn.execute("SELECT dim FROM models WHERE id = ?", (model_id,))

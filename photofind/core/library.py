@@ -248,11 +248,12 @@ class Library:
             assert final is not None
             graph = self.searcher.approximate
             if graph is not None and not final.cancelled:
-                if not graph.can_answer_now():
-                    # Minutes at a million photos; queries scan the exact index meanwhile.
-                    photos = self.store.counts(self.store.find_model(self.model_name))["photos"]
-                    yield IndexProgress("graph", 0, photos, 0.0, final.counts)
-                graph.bring_up_to_date()
+                # Minutes at a million photos: progress between chunks, during which the
+                # caller may answer queries (from the exact index) or stop.
+                for done, total in graph.bring_up_to_date():
+                    yield IndexProgress("graph", done, total, 0.0, final.counts)
+                    if cancel is not None and cancel.is_set():
+                        break  # the photos are indexed; the next run builds the graph
             yield final
 
     def status(self) -> dict[str, object]:

@@ -70,7 +70,7 @@ class IndexStatus(QObject):
         if progress is None:
             return
         self.label.setText(index_status(progress, self.paused))
-        if progress.phase == "indexing" and progress.total:
+        if progress.phase in ("indexing", "graph") and progress.total:
             self.bar.setRange(0, progress.total)
             self.bar.setValue(progress.done)
         else:

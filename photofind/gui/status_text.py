@@ -11,7 +11,7 @@ from photofind.core.indexer import IndexProgress
 def index_status(progress: IndexProgress, paused: bool = False) -> str:
     """E.g. "Indexing 1,234 of 5,000 · 14 photos/s · about 5 min left"."""
     if progress.phase == "graph":
-        return f"Preparing fast search over {progress.total:,} photos…"
+        return f"Preparing fast search · {progress.done:,} of {progress.total:,} photos"
     if progress.phase == "scanning":
         found = f"{progress.done:,} files so far"
         return f"Paused · {found}" if paused else f"Looking for photos… {found}"

@@ -20,8 +20,8 @@ def test_indexing_status_before_the_rate_is_known() -> None:
     assert index_status(IndexProgress("scanning", 1500, 0, 0.0)) == (
         "Looking for photos… 1,500 files so far"
     )
-    assert index_status(IndexProgress("graph", 0, 1_200_000, 0.0)) == (
-        "Preparing fast search over 1,200,000 photos…"
+    assert index_status(IndexProgress("graph", 65_536, 1_200_000, 0.0)) == (
+        "Preparing fast search · 65,536 of 1,200,000 photos"
     )
 
 
