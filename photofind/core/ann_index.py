@@ -52,8 +52,9 @@ TOMBSTONE_FRACTION = 0.25
 # always after a build): adding to the graph costs 1.5-2 ms a photo on two cores, which is
 # what the next process pays to catch up with changes that were not saved.
 SAVE_AFTER_CHANGES = 2000
-# Vectors added to the graph per call (between progress reports).
-ADD_CHUNK = 65_536
+# Vectors added to the graph per call: between calls the app's library thread answers
+# queries, so a chunk is kept to a few seconds (adding costs 1.5-2 ms a photo on two cores).
+ADD_CHUNK = 4096
 # A query brings a saved graph up to date itself only when this few photos changed since
 # (adding costs 1.5-2 ms a photo); with more, the exact index answers until indexing ends and
 # brings the graph up to date: a query never waits for a build.
