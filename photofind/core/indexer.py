@@ -305,6 +305,7 @@ class _Pipeline:
         self.decode_processes: bool | None = None  # None: decided once the encoder is known
         self.processes: ProcessPoolExecutor | None = None
         self.torch_threads: int | None = None  # torch's CPU threads before a GPU run
+        self.cpu_shared = False  # _share_the_cpu has run
         self.workers = 1
         self.total = 0
 
@@ -374,22 +375,8 @@ class _Pipeline:
 
     def _submit_decode(self, threads: Executor, item: _Hashed) -> Future[object]:
         encoder = self._encoder()
-        if encoder.device != "cpu" and self.torch_threads is None:
-            # With the model on a GPU, torch's CPU thread pool has nothing to compute, yet
-            # its threads spin after every small CPU op (the pinned copies): about 10 ms of
-            # CPU a photo on a 16-core machine, which the decoders need
-            # (benchmarks/GPU-overhead.json). One thread while indexing; restored after.
-            import torch
-
-            self.torch_threads = torch.get_num_threads()
-            torch.set_num_threads(1)
-        if self.decode_processes is None:
-            # Starting processes costs about a second: not worth it for a handful of photos.
-            self.decode_processes = (
-                encoder.device != "cpu"
-                and self.workers >= MIN_CORES_FOR_PROCESSES
-                and self.total >= 4 * self.workers
-            )
+        if not self.cpu_shared:
+            self._share_the_cpu(encoder)
         if not self.decode_processes:
             return threads.submit(self._in_turn, _decode, item, encoder)
         if self.processes is None:
@@ -401,6 +388,25 @@ class _Pipeline:
                 initargs=(encoder.preprocess,),
             )
         return self.processes.submit(_decode_file, _Hashed(item.stat, item.hash, b""))
+
+    def _share_the_cpu(self, encoder: Encoder) -> None:
+        """Decide, once the encoder is known, how decoding gets the cores."""
+        self.cpu_shared = True
+        gpu = encoder.device != "cpu"
+        if self.decode_processes is None:
+            # Starting processes costs about a second: not worth it for a handful of photos.
+            self.decode_processes = (
+                gpu and self.workers >= MIN_CORES_FOR_PROCESSES and self.total >= 4 * self.workers
+            )
+        if gpu:
+            # With the model on a GPU, torch's CPU thread pool has nothing to compute, yet
+            # its threads spin after every small CPU op (the pinned copies): about 10 ms of
+            # CPU a photo on a 16-core machine, which the decoders need
+            # (benchmarks/GPU-overhead.json). One thread while indexing; restored after.
+            import torch
+
+            self.torch_threads = torch.get_num_threads()
+            torch.set_num_threads(1)
 
     def _take(self, item: object) -> _Hashed | None:
         """Route one pool result; returns an item that still needs decoding."""
