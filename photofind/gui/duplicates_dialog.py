@@ -108,8 +108,8 @@ class DuplicatesDialog(QDialog):
         splitter.setSizes([260, 700])
 
         self.hint = plain_label(
-            "Tick the copies you do not want; the first photo of each group (the largest) is "
-            "kept unless you tick it.",
+            "Ticked photos go to the trash; untick any you want to keep. The first photo of "
+            "each group (the largest) is kept unless you tick it.",
             wrap=True,
         )
         mute(self.hint)

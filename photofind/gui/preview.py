@@ -140,7 +140,7 @@ class PreviewDialog(QDialog):
             return
         self._heatmaps.move_to_end((self.path, self._query))
         self.where_status.setText(
-            f"Yellow: where the photo matches “{self._query}” best; blue: least."
+            f"Yellow: where the photo matches “{self._query}” best; dark purple: least."
         )
         self._fit(heat)
 
@@ -152,7 +152,7 @@ class PreviewDialog(QDialog):
         self.setWindowTitle(f"{os.path.basename(hit.path)} – Preview")
         self.name.setText(os.path.basename(hit.path))
         self.folder.setText(home_relative(os.path.dirname(hit.path)))
-        self.score.setText(f"{hit.score:.3f}")
+        self.score.setText(f"{hit.score:.2f}")  # as on the thumbnail's badge
         self.taken.setText("…")
         self.dimensions.setText("…")
         self.tags.setText("…")
@@ -176,7 +176,7 @@ class PreviewDialog(QDialog):
             return
         self._pixmap = QPixmap.fromImage(result.image)
         self._show_where()
-        self.taken.setText(_date_text(result.info))
+        self.taken.setText(_date_text(result.info, path))
         self.dimensions.setText(f"{result.info.width:,} × {result.info.height:,} pixels")
 
     def _fit(self, shown: QPixmap | None = None) -> None:
@@ -216,13 +216,22 @@ class PreviewDialog(QDialog):
         super().keyPressEvent(event)
 
 
-def _date_text(info: PhotoInfo) -> str:
+def _date_text(info: PhotoInfo, path: str) -> str:
     if not info.taken_at:
-        return "unknown (no date in the file)"
+        # The date that date filters and ordering use instead (core.filters).
+        try:
+            modified = datetime.fromtimestamp(os.stat(path).st_mtime)
+        except OSError:
+            return "not recorded in the photo"
+        return f"not recorded; file date {_when(modified)}"
     try:
         taken = datetime.fromisoformat(info.taken_at)
     except ValueError:
         return info.taken_at
+    return _when(taken)
+
+
+def _when(taken: datetime) -> str:
     locale = QLocale()
     day = locale.toString(QDate(taken.year, taken.month, taken.day), QLocale.FormatType.LongFormat)
     time = locale.toString(QTime(taken.hour, taken.minute), QLocale.FormatType.ShortFormat)

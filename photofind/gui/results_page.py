@@ -53,7 +53,11 @@ class ResultsPage(QWidget):
 
         self.tag_filter = QComboBox()
         self.tag_filter.setToolTip("Only photos with this tag (edit the tags in tags.txt)")
-        self.tag_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # A width fixed for a long tag name, so the search bar does not shift as tags load.
+        self.tag_filter.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.tag_filter.setMinimumContentsLength(14)
         self.tag_filter.setMinimumHeight(self.search.minimumHeight())
         self.set_tags([])
 
@@ -148,7 +152,10 @@ class ResultsPage(QWidget):
 
     def _filters_changed(self) -> None:
         active = self.filters_popup.active()
-        self.filters_button.setText(f"Filters ({len(active)})" if active else "Filters")
+        # The default "only close matches" has its own sign, "Show all matches" beside the
+        # count; the number is for what the person chose.
+        chosen = len(active) - int(self.filters_popup.close_only.isChecked())
+        self.filters_button.setText(f"Filters ({chosen})" if chosen else "Filters")
         self.filters_button.setToolTip(
             plain_tooltip(*active) if active else "Date, folder, file type, order"
         )

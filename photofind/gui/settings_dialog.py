@@ -39,7 +39,7 @@ class SettingsDialog(QDialog):
         self.model = QLineEdit(prefs.model)
         self.model.setPlaceholderText(DEFAULT_MODEL)
         self.model.setToolTip("A Hugging Face model id, or a folder holding a CLIP model")
-        browse = QPushButton("Choose Folder…")
+        browse = QPushButton("Choose Model Folder…")
         browse.clicked.connect(self._choose_model_folder)
         model_row = QHBoxLayout()
         model_row.addWidget(self.model, 1)

@@ -185,9 +185,10 @@ def test_enter_opens_a_preview_with_details_and_find_similar(
     qtbot.waitUntil(preview.isVisible)
     assert preview.name.text() == second
     assert preview.folder.text() == str(shapes_dir)
-    assert preview.score.text() == f"{window.results.hit(1).score:.3f}"
+    assert preview.score.text() == f"{window.results.hit(1).score:.2f}"
     qtbot.waitUntil(lambda: preview.dimensions.text().endswith("pixels"))
-    assert "unknown" in preview.taken.text()  # generated photos carry no date
+    # Generated photos carry no date: the file's, which date filters use, is shown instead.
+    assert preview.taken.text().startswith("not recorded; file date ")
     assert preview.image.pixmap() is not None and not preview.image.pixmap().isNull()
 
     # Left steps back to the first result.
