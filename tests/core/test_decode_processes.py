@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pytest
 from helpers import PER_CLASS
 from shapes import CLASSES
 
@@ -48,12 +49,13 @@ def test_processes_give_the_same_vectors_as_threads(
 
 
 def test_a_file_changed_after_hashing_is_left_for_a_later_run(
-    encoder: Encoder, shapes_dir: Path, tmp_path: Path
+    encoder: Encoder, shapes_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     photo = tmp_path / "photo.jpg"
     shutil.copy(next(shapes_dir.glob("red_circle_*.jpg")), photo)
     st = photo.stat()
-    indexer._start_decoder(encoder.preprocess)
+    # What _start_decoder gives a worker process, without lowering this thread's priority.
+    monkeypatch.setattr(indexer, "_worker_preprocess", encoder.preprocess)
     hashed = indexer._Hashed(FileStat(str(photo), st.st_size, st.st_mtime), "h", b"")
     decoded = indexer._decode_file(hashed)
     assert isinstance(decoded, indexer._Decoded) and decoded.pixels.shape[0] == 3

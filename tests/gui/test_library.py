@@ -25,6 +25,7 @@ from window_helpers import (
     RESULTS_TIMEOUT_MS,
     OpenWindow,
     grid_names,
+    type_query,
     wait_for_model,
     wait_for_top,
 )
@@ -70,8 +71,7 @@ def test_first_run_invites_to_add_a_folder_then_indexes_it_and_finds_photos(
     assert window.index_status.label.isVisible() and window.index_status.pause_button.isVisible()
 
     # A query typed while indexing fills in as photos are indexed.
-    qtbot.keyClicks(window.search, "a photo of a yellow circle")
-    qtbot.keyClick(window.search, Qt.Key.Key_Return)
+    type_query(qtbot, window, "a photo of a yellow circle")
     qtbot.waitUntil(
         lambda: window.index_status.library.text() == LIBRARY_PHOTOS, timeout=INDEX_TIMEOUT_MS
     )
@@ -133,8 +133,7 @@ def test_searching_works_while_indexing_is_paused(
     _choose(monkeypatch, more)
     window.add_folder_action.trigger()
     qtbot.mouseClick(window.index_status.pause_button, Qt.MouseButton.LeftButton)
-    qtbot.keyClicks(window.search, "blue triangle")
-    qtbot.keyClick(window.search, Qt.Key.Key_Return)
+    type_query(qtbot, window, "blue triangle")
     wait_for_top(qtbot, window, "blue_triangle", count=5)
     assert window.index_status.label.text().startswith("Paused")
 

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
-from window_helpers import MODEL_TIMEOUT_MS, OpenWindow, wait_for_model, wait_for_top
+from window_helpers import MODEL_TIMEOUT_MS, OpenWindow, type_query, wait_for_model, wait_for_top
 
 from photofind.gui.main_window import FAILED_PLACEHOLDER, MainWindow
 from photofind.gui.settings import AppSettings
@@ -37,8 +37,7 @@ def test_a_missing_model_shows_a_message_with_choose_and_retry(
     assert window.search.placeholderText() == FAILED_PLACEHOLDER
 
     # A text search cannot run, and says so instead of failing silently.
-    qtbot.keyClicks(window.search, "red circle")
-    qtbot.keyClick(window.search, Qt.Key.Key_Return)
+    type_query(qtbot, window, "red circle")
     qtbot.waitUntil(lambda: window.message.title.text() == "This search did not work")
     assert "model is not loaded" in window.message.body.text()
 
@@ -72,6 +71,5 @@ def test_choosing_a_model_folder_loads_it_and_remembers_it(
     wait_for_model(qtbot, window)
     assert not window.banner.isVisible()
     assert AppSettings(indexed_data_dir).load().model == str(model_dir)
-    qtbot.keyClicks(window.search, "green square")
-    qtbot.keyClick(window.search, Qt.Key.Key_Return)
+    type_query(qtbot, window, "green square")
     wait_for_top(qtbot, window, "green_square")

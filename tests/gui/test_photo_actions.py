@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from pytestqt.qtbot import QtBot
-from window_helpers import OpenWindow, wait_for_model, wait_for_top
+from window_helpers import OpenWindow, type_query, wait_for_model, wait_for_top
 
 from photofind.gui import desktop
 from photofind.gui.main_window import MainWindow
@@ -30,8 +30,7 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def _results(qtbot: QtBot, open_window: OpenWindow, data_dir: Path, text: str) -> MainWindow:
     window = open_window(data_dir)
     wait_for_model(qtbot, window)
-    qtbot.keyClicks(window.search, text)
-    qtbot.keyClick(window.search, Qt.Key.Key_Return)
+    type_query(qtbot, window, text)
     wait_for_top(qtbot, window, text.replace(" ", "_"))
     return window
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
-from window_helpers import OpenWindow, wait_for_model, wait_for_top
+from window_helpers import OpenWindow, type_query, wait_for_model, wait_for_top
 
 from photofind.core.encoder import DEFAULT_MODEL
 from photofind.gui.app import effective_preferences
@@ -87,8 +87,7 @@ def test_thumbnail_size_follows_ctrl_plus_and_minus_and_is_remembered(
 ) -> None:
     window = open_window(indexed_data_dir)
     wait_for_model(qtbot, window)
-    qtbot.keyClicks(window.search, "red square")
-    qtbot.keyClick(window.search, Qt.Key.Key_Return)
+    type_query(qtbot, window, "red square")
     wait_for_top(qtbot, window, "red_square")
     start = window.size_slider.value()
     cell = window.grid.gridSize()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
-from window_helpers import MODEL_TIMEOUT_MS, OpenWindow, wait_for_model, wait_for_top
+from window_helpers import MODEL_TIMEOUT_MS, OpenWindow, type_query, wait_for_model, wait_for_top
 
 
 def test_show_where_overlays_the_query_on_the_previewed_photo(
@@ -14,8 +14,7 @@ def test_show_where_overlays_the_query_on_the_previewed_photo(
 ) -> None:
     window = open_window(indexed_data_dir)
     wait_for_model(qtbot, window)
-    qtbot.keyClicks(window.search, "a photo of a red circle")
-    qtbot.keyClick(window.search, Qt.Key.Key_Return)
+    type_query(qtbot, window, "a photo of a red circle")
     wait_for_top(qtbot, window, "red_circle")
     window.grid.setFocus()
     window.grid.setCurrentIndex(window.results.index(0))

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from shapes import CLASSES
-from window_helpers import OpenWindow, wait_for_model, wait_for_top
+from window_helpers import OpenWindow, type_query, wait_for_model, wait_for_top
 
 
 def test_tag_filter_and_preview_tags(
@@ -23,8 +22,7 @@ def test_tag_filter_and_preview_tags(
     qtbot.waitUntil(lambda: combo.count() == len(CLASSES) + 1)
     assert combo.itemText(0) == "All photos"
 
-    qtbot.keyClicks(window.search, "a photo of a shape")
-    qtbot.keyClick(window.search, Qt.Key.Key_Return)
+    type_query(qtbot, window, "a photo of a shape")
     qtbot.waitUntil(lambda: window.results.rowCount() > 0)
     combo.setCurrentIndex(combo.findText("red circle"))
     wait_for_top(qtbot, window, "red_circle")
