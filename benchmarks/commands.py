@@ -53,8 +53,11 @@ class IndexRun:
     counts: dict[str, int]
 
 
-def time_index(folder: Path, model: Path, work: Path, device: str = "cpu") -> IndexRun:
-    """One whole `photofind index FOLDER --json` on a fresh data dir."""
+def time_index(
+    folder: Path, model: Path, work: Path, device: str = "cpu", env: dict[str, str] | None = None
+) -> IndexRun:
+    """One whole `photofind index FOLDER --json` on a fresh data dir (`env`: added to the
+    child's environment)."""
     data_dir = Path(tempfile.mkdtemp(prefix="data-", dir=work))
     cmd = [
         *photofind_command(),
@@ -69,7 +72,9 @@ def time_index(folder: Path, model: Path, work: Path, device: str = "cpu") -> In
         "--json",
     ]
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=child_env(), check=False)
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, env={**child_env(), **(env or {})}, check=False
+    )
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise RuntimeError(f"photofind index failed ({proc.returncode}): {proc.stderr[-2000:]}")

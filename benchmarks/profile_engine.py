@@ -118,7 +118,7 @@ def index_once(
     process kept busy, cores other processes kept busy meanwhile)."""
     import torch
 
-    from photofind.core import indexer
+    from photofind.core import gpu_jpeg, indexer
     from photofind.core.store import Store
 
     clock = StageClock()
@@ -126,10 +126,21 @@ def index_once(
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         store = Store.open(Path(tmp))
         stack.callback(store.close)
-        for name, target in (("read+hash", "_read_and_hash"), ("decode", "_decode")):
+        for name, target in (
+            ("read+hash", "_read_and_hash"),
+            ("decode", "_decode"),
+            ("check jpeg", "_check_jpeg"),
+        ):
             stack.enter_context(
                 patched(indexer, target, clock.wrap(name, getattr(indexer, target)))
             )
+        stack.enter_context(
+            patched(
+                gpu_jpeg.GpuJpegDecoder,
+                "pixels",
+                clock.wrap("gpu decode", gpu_jpeg.GpuJpegDecoder.pixels),
+            )
+        )
         stack.enter_context(
             patched(encoder, "encode_pixels", clock.wrap("encode", encoder.encode_pixels))
         )

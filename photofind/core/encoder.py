@@ -191,15 +191,19 @@ class Encoder:
             model, tokenizer, Preprocessing.from_processor(processor), model_key(ref), dev, dtype
         )
 
-    def encode_pixels(self, pixels: np.ndarray) -> np.ndarray:
-        """A batch of preprocessed images (N, 3, H, W) -> (N, dim) unit vectors."""
+    def encode_pixels(self, pixels: np.ndarray | torch.Tensor) -> np.ndarray:
+        """A batch of preprocessed images (N, 3, H, W) -> (N, dim) unit vectors. A tensor
+        may already be on the model's device (photos decoded there, see gpu_jpeg)."""
         import torch
 
         if self.text_only:
             raise RuntimeError("this encoder holds only the text tower; load the whole model")
         with torch.inference_mode():
-            batch = torch.from_numpy(np.ascontiguousarray(pixels))
-            if self.device == "cuda":
+            if isinstance(pixels, torch.Tensor):
+                batch = pixels
+            else:
+                batch = torch.from_numpy(np.ascontiguousarray(pixels))
+            if self.device == "cuda" and batch.device.type == "cpu":
                 # From page-locked memory the copy is one DMA transfer the GPU queues behind
                 # its work, and the cast to half precision runs on the GPU, not the CPU.
                 batch = batch.pin_memory().to(self.device, non_blocking=True)

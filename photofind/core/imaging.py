@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import os
@@ -9,6 +10,7 @@ import re
 import stat
 import struct
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -187,32 +189,70 @@ def load_photo(data: bytes, min_side: int | None = None) -> LoadedPhoto:
         raw = load_raw(data, kind, min_side, load_photo)
         if raw is not None:
             return raw
-    try:
-        with Image.open(io.BytesIO(data), formats=DECODED_FORMATS) as im:
+    with _decoder_errors(), Image.open(io.BytesIO(data), formats=DECODED_FORMATS) as im:
+        info, orientation = _checked_header(im, data)
+        if min_side and im.format == "JPEG":
             width, height = im.size
-            if width <= 0 or height <= 0:
-                raise PhotoLoadError("image has no pixels")
-            if width * height > MAX_PIXELS:
-                raise PhotoLoadError(
-                    f"image too large ({width} × {height} pixels; limit {MAX_PIXELS:,})"
-                )
-            if max(width, height) > MAX_ASPECT_RATIO * min(width, height):
-                raise PhotoLoadError(f"image too narrow to be a photo ({width} × {height} pixels)")
-            if im.format in ("JPEG", "MPO") and _jpeg_scans(data) > MAX_JPEG_SCANS:
-                raise PhotoLoadError(f"JPEG has too many scans (over {MAX_JPEG_SCANS})")
-            exif = im.getexif()
-            orientation = exif.get(_ORIENTATION_TAG, 1)
-            info = PhotoInfo(
-                *((height, width) if orientation in (5, 6, 7, 8) else (width, height)),
-                taken_at=_date_taken(exif),
-            )
-            if min_side and im.format == "JPEG":
-                scale = min_side / min(width, height)
-                if scale < 1:
-                    im.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
-            im.seek(0)  # first frame of animations
-            im.load()
-            rgb = to_rgb(im)
+            scale = min_side / min(width, height)
+            if scale < 1:
+                im.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
+        im.seek(0)  # first frame of animations
+        im.load()
+        rgb = to_rgb(im)
+    # Orientation is applied after decoding so draft mode can work on the stored layout.
+    method = _ORIENTATION_TRANSPOSE.get(orientation)
+    if method is not None:
+        rgb = rgb.transpose(method)
+    return LoadedPhoto(rgb, info)
+
+
+@dataclass(frozen=True)
+class JpegHeader:
+    """A plain JPEG's header, for a decoder other than Pillow's (the GPU's, see gpu_jpeg)."""
+
+    info: PhotoInfo
+    orientation: int  # EXIF orientation, 1-8: how the stored pixels must be turned upright
+
+
+def plain_jpeg_header(data: bytes) -> JpegHeader | None:
+    """The header of a single-image RGB or greyscale JPEG, checked as `load_photo` checks it
+    (raising PhotoLoadError for the same files); None for anything else (other formats,
+    CMYK, camera JPEGs holding several pictures), which `load_photo` should decode."""
+    if not data.startswith(b"\xff\xd8\xff"):
+        return None
+    with _decoder_errors(), Image.open(io.BytesIO(data), formats=("JPEG",)) as im:
+        if im.format != "JPEG" or im.mode not in ("RGB", "L"):
+            return None
+        info, orientation = _checked_header(im, data)
+    return JpegHeader(info, orientation if orientation in range(1, 9) else 1)
+
+
+def _checked_header(im: Image.Image, data: bytes) -> tuple[PhotoInfo, int]:
+    """What the header says (upright size, date taken, EXIF orientation), after refusing
+    what no photo has: no pixels, bomb sizes, absurd shapes, pathological JPEG scans."""
+    width, height = im.size
+    if width <= 0 or height <= 0:
+        raise PhotoLoadError("image has no pixels")
+    if width * height > MAX_PIXELS:
+        raise PhotoLoadError(f"image too large ({width} × {height} pixels; limit {MAX_PIXELS:,})")
+    if max(width, height) > MAX_ASPECT_RATIO * min(width, height):
+        raise PhotoLoadError(f"image too narrow to be a photo ({width} × {height} pixels)")
+    if im.format in ("JPEG", "MPO") and _jpeg_scans(data) > MAX_JPEG_SCANS:
+        raise PhotoLoadError(f"JPEG has too many scans (over {MAX_JPEG_SCANS})")
+    exif = im.getexif()
+    orientation = exif.get(_ORIENTATION_TAG, 1)
+    info = PhotoInfo(
+        *((height, width) if orientation in (5, 6, 7, 8) else (width, height)),
+        taken_at=_date_taken(exif),
+    )
+    return info, orientation
+
+
+@contextlib.contextmanager
+def _decoder_errors() -> Iterator[None]:
+    """Turn whatever a decoder raises for bad bytes into PhotoLoadError with a short reason."""
+    try:
+        yield
     except PhotoLoadError:
         raise
     except Image.DecompressionBombError as exc:
@@ -237,11 +277,6 @@ def load_photo(data: bytes, min_side: int | None = None) -> LoadedPhoto:
         # Decoders are third-party code fed hostile bytes; whatever else one raises, the file
         # is recorded as failed rather than stopping the whole indexing run.
         raise PhotoLoadError(f"cannot decode image ({type(exc).__name__}: {_short(exc)})") from exc
-    # Orientation is applied after decoding so draft mode can work on the stored layout.
-    method = _ORIENTATION_TRANSPOSE.get(orientation)
-    if method is not None:
-        rgb = rgb.transpose(method)
-    return LoadedPhoto(rgb, info)
 
 
 def load_photo_file(path: Path, min_side: int | None = None) -> LoadedPhoto:

@@ -24,15 +24,27 @@ from concurrent.futures import (
 )
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from photofind.core import gpu_jpeg
 from photofind.core.encoder import Encoder, Preprocessing
 from photofind.core.errors import FileChangedError, FileVanishedError, PhotoLoadError
-from photofind.core.imaging import PhotoInfo, is_access_failure, load_photo, read_file
+from photofind.core.imaging import (
+    JpegHeader,
+    PhotoInfo,
+    is_access_failure,
+    load_photo,
+    plain_jpeg_header,
+    read_file,
+)
 from photofind.core.scanning import FileStat, is_within, scan_folders
 from photofind.core.store import Encoded, Failed, PhotoRow, Result, Reused, Store
 from photofind.core.threads import lower_this_threads_priority
+
+if TYPE_CHECKING:
+    import torch
 
 # Measured on a 2-core CPU with ViT-B/32 (benchmarks/PROFILE.md): 16 is as fast as 32 per
 # photo and halves the wait for the first batch.
@@ -101,8 +113,25 @@ class _NotNow:
 class _Decoded:
     stat: FileStat
     hash: str
-    pixels: np.ndarray
+    pixels: np.ndarray | torch.Tensor  # a tensor when the GPU decoded it (_Jpeg)
     info: PhotoInfo
+
+
+@dataclass(frozen=True)
+class _Jpeg:
+    """A plain JPEG, its header checked, waiting to be decoded on the GPU with its batch."""
+
+    stat: FileStat
+    hash: str
+    data: bytes
+    header: JpegHeader
+
+
+@dataclass(frozen=True)
+class _ForCpu:
+    """A hashed file the GPU's JPEG decoder does not take: decode it as usual."""
+
+    item: _Hashed
 
 
 def content_hash(data: bytes) -> str:
@@ -126,6 +155,18 @@ def _read_and_hash(stat: FileStat) -> _Hashed | Failed | _NotNow:
 
 def _decode(item: _Hashed, encoder: Encoder) -> _Decoded | Failed:
     return _decode_bytes(item.stat, item.hash, item.data, encoder.preprocess)
+
+
+def _check_jpeg(item: _Hashed) -> _Jpeg | _ForCpu | Failed:
+    """Read a file's header to see whether the GPU can decode it (on the pool: it costs a
+    few milliseconds of a 4 MB JPEG's scan count)."""
+    try:
+        header = plain_jpeg_header(item.data)
+    except PhotoLoadError as exc:
+        return Failed(item.stat.path, item.stat.size, item.stat.mtime, item.hash, str(exc))
+    if header is None:
+        return _ForCpu(item)
+    return _Jpeg(item.stat, item.hash, item.data, header)
 
 
 def _decode_bytes(
@@ -182,6 +223,7 @@ def index_library(
     settle_seconds: float = 0.0,
     available: Callable[[str], bool] = os.path.isdir,
     decode_processes: bool | None = None,
+    gpu_jpeg_decoding: bool = True,
 ) -> Iterator[IndexProgress]:
     """Index new and changed photos under `folders`, reuse vectors of moved files, and remove
     photos whose files are gone. The encoder is loaded only if something needs encoding.
@@ -194,6 +236,8 @@ def index_library(
 
     `decode_processes` decodes in worker processes instead of threads; by default it does
     when the model runs on a GPU and there are enough cores for the GIL to matter.
+    `gpu_jpeg_decoding` lets the GPU that runs the model decode plain JPEGs itself, where
+    torchvision can (see gpu_jpeg).
     """
     cancel = cancel or threading.Event()
     folders = [os.path.abspath(f) for f in folders]
@@ -230,6 +274,7 @@ def index_library(
         store, model_name, model_id, load_encoder, counts, batch_size, settle_seconds
     )
     pipeline.decode_processes = decode_processes
+    pipeline.gpu_jpeg_decoding = gpu_jpeg_decoding
     yield from pipeline.run(todo, cancel, workers or min(MAX_WORKERS, os.cpu_count() or 2))
     if cancel.is_set():
         yield IndexProgress("done", pipeline.done, len(todo), pipeline.rate, counts, cancelled=True)
@@ -295,7 +340,6 @@ class _Pipeline:
         self.vanished: set[str] = set()
         self.sources = store.vector_sources(model_id) if model_id is not None else {}
         self.unwritten: list[Result] = []
-        self.batch: list[_Decoded] = []
         # Identical content seen twice in one run: the copies wait for the first's vector.
         self.in_progress: dict[str, list[FileStat]] = {}
         self.done = 0
@@ -306,6 +350,9 @@ class _Pipeline:
         self.processes: ProcessPoolExecutor | None = None
         self.torch_threads: int | None = None  # torch's CPU threads before a GPU run
         self.cpu_shared = False  # _share_the_cpu has run
+        self.gpu_jpeg_decoding = True
+        self.jpegs: gpu_jpeg.GpuJpegDecoder | None = None  # set by _share_the_cpu
+        self.batch: list[_Decoded | _Jpeg] = []
         self.workers = 1
         self.total = 0
 
@@ -373,10 +420,14 @@ class _Pipeline:
                 self._flush()
             yield IndexProgress("indexing", self.done, total, self.rate, self.counts)
 
-    def _submit_decode(self, threads: Executor, item: _Hashed) -> Future[object]:
+    def _submit_decode(self, threads: Executor, item: _Hashed | _ForCpu) -> Future[object]:
         encoder = self._encoder()
         if not self.cpu_shared:
             self._share_the_cpu(encoder)
+        if isinstance(item, _ForCpu):
+            item = item.item
+        elif self.jpegs is not None and item.data.startswith(b"\xff\xd8"):
+            return threads.submit(_check_jpeg, item)
         if not self.decode_processes:
             return threads.submit(self._in_turn, _decode, item, encoder)
         if self.processes is None:
@@ -393,6 +444,8 @@ class _Pipeline:
         """Decide, once the encoder is known, how decoding gets the cores."""
         self.cpu_shared = True
         gpu = encoder.device != "cpu"
+        if self.gpu_jpeg_decoding:
+            self.jpegs = gpu_jpeg.decoder_for(encoder)
         if self.decode_processes is None:
             # Starting processes costs about a second: not worth it for a handful of photos.
             self.decode_processes = (
@@ -408,12 +461,14 @@ class _Pipeline:
             self.torch_threads = torch.get_num_threads()
             torch.set_num_threads(1)
 
-    def _take(self, item: object) -> _Hashed | None:
+    def _take(self, item: object) -> _Hashed | _ForCpu | None:
         """Route one pool result; returns an item that still needs decoding."""
         if isinstance(item, Failed):
             self._finish(item)
-        elif isinstance(item, _Decoded):
+        elif isinstance(item, _Decoded | _Jpeg):
             self.batch.append(item)
+        elif isinstance(item, _ForCpu):
+            return item
         elif isinstance(item, _NotNow):
             self._skip(item.stat, item.vanished)
             # Copies waiting for this content's vector are not indexed this run either.
@@ -461,18 +516,51 @@ class _Pipeline:
     def _encode_batch(self) -> None:
         if not self.batch:
             return
-        batch, self.batch = self.batch, []
         encoder = self._encoder()
+        batch = self._gpu_decoded(self.batch, encoder)
+        self.batch = []
+        if not batch:
+            self._flush()
+            return
         if encoder.device == "cpu":
             self.decoding_allowed.clear()
         try:
-            vectors = encoder.encode_pixels(np.stack([d.pixels for d in batch]))
+            pixels = [d.pixels for d in batch]
+            if all(isinstance(p, np.ndarray) for p in pixels):
+                vectors = encoder.encode_pixels(np.stack(pixels))
+            else:
+                vectors = encoder.encode_pixels(gpu_jpeg.stack(pixels, encoder.device))
         finally:
             self.decoding_allowed.set()
         for item, vector in zip(batch, vectors, strict=True):
             s = item.stat
             self._finish(Encoded(s.path, s.size, s.mtime, item.hash, item.info, vector))
         self._flush()
+
+    def _gpu_decoded(self, batch: list[_Decoded | _Jpeg], encoder: Encoder) -> list[_Decoded]:
+        """The batch with its JPEGs decoded on the GPU; those the GPU fails on are decoded
+        here on the CPU, which records the ones that are truly broken as failed."""
+        jpegs = [item for item in batch if isinstance(item, _Jpeg)]
+        if not jpegs:
+            return [item for item in batch if isinstance(item, _Decoded)]
+        assert self.jpegs is not None, "only a pipeline with a GPU decoder makes _Jpeg items"
+        pixels = self.jpegs.pixels([j.data for j in jpegs], [j.header.orientation for j in jpegs])
+        on_gpu = {id(j): p for j, p in zip(jpegs, pixels, strict=True)}
+        ready: list[_Decoded] = []
+        for item in batch:
+            if isinstance(item, _Decoded):
+                ready.append(item)
+                continue
+            p = on_gpu[id(item)]
+            if p is not None:
+                ready.append(_Decoded(item.stat, item.hash, p, item.header.info))
+                continue
+            decoded = _decode_bytes(item.stat, item.hash, item.data, encoder.preprocess)
+            if isinstance(decoded, Failed):
+                self._finish(decoded)
+            else:
+                ready.append(decoded)
+        return ready
 
     def _flush(self) -> None:
         if not self.unwritten:

@@ -44,3 +44,39 @@ def test_index_and_search_on_the_gpu(model_dir: Path, shapes_dir: Path, tmp_path
     names = [Path(hit["path"]).name for hit in json.loads(out)]
     red_circles = sum(name.startswith("red_circle") for name in names)
     assert red_circles >= 0.9 * PER_CLASS, names
+
+
+def test_nvjpeg_decodes_what_pillow_decodes(
+    model_dir: Path, shapes_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("torchvision", reason="GPU JPEG decoding needs torchvision")
+    from photofind.core import gpu_jpeg, indexer
+    from photofind.core.encoder import Encoder
+    from photofind.core.imaging import load_photo
+    from photofind.core.store import Store
+
+    gpu = Encoder.load(str(model_dir), "cuda")
+    decoder = gpu_jpeg.decoder_for(gpu)
+    assert decoder is not None, "torchvision is installed, so nvJPEG should be used"
+    paths = sorted(shapes_dir.glob("*.jpg"))
+    datas = [p.read_bytes() for p in paths]
+    pixels = decoder.pixels(datas, [1] * len(datas))
+    assert all(p is not None and p.device.type == "cuda" for p in pixels)
+    on_gpu = gpu.encode_pixels(gpu_jpeg.stack(pixels, "cuda"))
+    # Pillow decoding every pixel, as nvJPEG does, on the CPU model in float32.
+    cpu = Encoder.load(str(model_dir), "cpu")
+    full = cpu.encode_images([load_photo(d).image for d in datas])
+    assert np.min(np.sum(on_gpu * full, axis=1)) >= 0.99
+
+    calls: list[int] = []
+    nvjpeg = gpu_jpeg.nvjpeg_decode
+
+    def counting(datas: list[bytes], device: str) -> list[object]:
+        calls.append(len(datas))
+        return nvjpeg(datas, device)
+
+    monkeypatch.setattr(gpu_jpeg, "nvjpeg_decode", counting)
+    store = Store.open(tmp_path / "data")
+    steps = list(indexer.index_library(store, gpu.name, lambda: gpu, [str(shapes_dir)]))
+    store.close()
+    assert steps[-1].counts.encoded == len(paths) and sum(calls) >= len(paths)
