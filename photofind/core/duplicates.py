@@ -41,6 +41,9 @@ class Duplicate:
     photo_id: int
     path: str
     score: float
+    width: int = 0  # upright pixels, 0 where unknown
+    height: int = 0
+    size: int = 0  # bytes
 
 
 def find_duplicates(
@@ -77,7 +80,7 @@ def find_duplicates(
         scores = matrix[rows] @ matrix[rows[0]]
         found.append(
             [
-                Duplicate(int(ids[r]), details[int(ids[r])][0], min(float(s), 1.0))
+                Duplicate(int(ids[r]), *_head(details[int(ids[r])], float(s)))
                 for r, s in zip(rows, scores, strict=True)
             ]
         )
@@ -85,26 +88,35 @@ def find_duplicates(
     return found
 
 
-def _details(store: Store, photo_ids: np.ndarray) -> dict[int, tuple[str, int, int]]:
-    """Path, pixel count and file size of some photos."""
+_Detail = tuple[str, int, int, int]  # path, width, height, file size
+
+
+def _details(store: Store, photo_ids: np.ndarray) -> dict[int, _Detail]:
+    """Path, upright size in pixels and file size of some photos."""
     paths = store.paths([int(i) for i in photo_ids])
-    sizes: dict[int, tuple[int, int]] = {}
+    sizes: dict[int, tuple[int, int, int]] = {}
     for start in range(0, len(photo_ids), 900):
         chunk = [int(i) for i in photo_ids[start : start + 900]]
         marks = ",".join("?" * len(chunk))
         rows = store.conn.execute(
-            f"SELECT id, COALESCE(width * height, 0), size FROM photos WHERE id IN ({marks})",
+            f"SELECT id, COALESCE(width, 0), COALESCE(height, 0), size FROM photos"
+            f" WHERE id IN ({marks})",
             chunk,
         )
-        sizes.update((pid, (pixels, size)) for pid, pixels, size in rows)
-    return {pid: (path, *sizes.get(pid, (0, 0))) for pid, path in paths.items()}
+        sizes.update((pid, (w, h, size)) for pid, w, h, size in rows)
+    return {pid: (path, *sizes.get(pid, (0, 0, 0))) for pid, path in paths.items()}
 
 
-def _rank(detail: tuple[str, int, int]) -> tuple[int, int, int, str]:
+def _head(detail: _Detail, score: float) -> tuple[str, float, int, int, int]:
+    path, width, height, size = detail
+    return path, min(score, 1.0), width, height, size
+
+
+def _rank(detail: _Detail) -> tuple[int, int, int, str]:
     # Between equal files, the shorter name: "IMG_0042.jpg" is the original more often than
     # "IMG_0042 copy.jpg" or "IMG_0042 (1).jpg".
-    path, pixels, size = detail
-    return (-pixels, -size, len(os.path.basename(path)), path)
+    path, width, height, size = detail
+    return (-width * height, -size, len(os.path.basename(path)), path)
 
 
 def group_rows(

@@ -30,6 +30,7 @@ from photofind.gui import desktop
 from photofind.gui.background import Background
 from photofind.gui.style import home_relative, mute, plain_label, plain_tooltip
 from photofind.gui.thumbnail_loader import ThumbnailLoader
+from photofind.units import human_size
 
 THUMBNAIL_SIDE = 180
 PATH_ROLE = Qt.ItemDataRole.UserRole
@@ -47,6 +48,17 @@ def move_to_trash(paths: list[str]) -> list[tuple[str, str]]:
         except OSError as exc:
             failed.append((path, exc.strerror or str(exc)))
     return failed
+
+
+def duplicate_label(dup: Duplicate, kept: bool) -> str:
+    """E.g. "IMG_0042 (1).jpg / similarity 0.998 / 4,000 × 3,000 · 3.9 MB"."""
+    lines = [os.path.basename(dup.path), "kept" if kept else f"similarity {dup.score:.3f}"]
+    sizes = [f"{dup.width:,} × {dup.height:,}"] if dup.width and dup.height else []
+    if dup.size:
+        sizes.append(human_size(dup.size))
+    if sizes:
+        lines.append(" · ".join(sizes))
+    return "\n".join(lines)
 
 
 class DuplicatesDialog(QDialog):
@@ -97,8 +109,9 @@ class DuplicatesDialog(QDialog):
         self.photos.setIconSize(QSize(THUMBNAIL_SIDE, THUMBNAIL_SIDE))
         self.photos.setResizeMode(QListView.ResizeMode.Adjust)
         self.photos.setMovement(QListView.Movement.Static)
-        # Every cell the same size, with room for the tick box and two lines of name and score.
-        self.photos.setGridSize(QSize(THUMBNAIL_SIDE + 40, THUMBNAIL_SIDE + 56))
+        # Every cell the same size, with room for the tick box and three lines: the name,
+        # kept or the similarity, and the pixel and file sizes to choose by.
+        self.photos.setGridSize(QSize(THUMBNAIL_SIDE + 40, THUMBNAIL_SIDE + 72))
         self.photos.setWordWrap(True)
         self.photos.itemChanged.connect(lambda _item: self._update_buttons())
         self.photos.currentItemChanged.connect(lambda *_: self._update_buttons())
@@ -201,15 +214,16 @@ class DuplicatesDialog(QDialog):
         if not 0 <= row < len(self.groups):
             return
         for i, dup in enumerate(self.groups[row]):
-            label = os.path.basename(dup.path) + ("\n(kept)" if i == 0 else f"\n{dup.score:.3f}")
-            item = QListWidgetItem(label)
+            item = QListWidgetItem(duplicate_label(dup, kept=i == 0))
             item.setData(PATH_ROLE, dup.path)
             item.setToolTip(plain_tooltip(home_relative(dup.path)))
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked if i == 0 else Qt.CheckState.Checked)
             self._set_icon(item)
             self.photos.addItem(item)
-        self.photos.setCurrentRow(0)
+        # No photo is highlighted until one is clicked: a highlighted photo reads as the one
+        # the buttons act on, and they act on the ticked ones.
+        self.photos.setCurrentRow(-1)
         self._update_buttons()
 
     def _set_icon(self, item: QListWidgetItem) -> None:
@@ -240,7 +254,9 @@ class DuplicatesDialog(QDialog):
     def _update_buttons(self) -> None:
         count = len(self.ticked())
         self.trash_button.setEnabled(count > 0)
-        self.trash_button.setText(f"Move {count} to Trash" if count else "Move to Trash")
+        self.trash_button.setText(
+            f"Move {count} of This Group to Trash" if count else "Move to Trash"
+        )
         self.reveal_button.setEnabled(self.photos.currentItem() is not None)
 
     def _reveal(self) -> None:

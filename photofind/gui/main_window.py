@@ -161,7 +161,7 @@ class MainWindow(QMainWindow):
                 [photo.copy_path, photo.copy_image, None, self.find_action, self.duplicates_action],
             ),
             ("&View", [self.bigger_action, self.smaller_action]),
-            ("&Photo", [photo.preview, photo.open, photo.show_in_folder, None, photo.similar]),
+            ("&Photo", [photo.similar, photo.preview, None, photo.open, photo.show_in_folder]),
             ("&Help", [self.about_action]),
         ]
         for title, actions in menus:

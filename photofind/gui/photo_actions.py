@@ -106,11 +106,12 @@ class PhotoActions(QObject):
         )
         selection.setCurrentIndex(index, flag)
         menu = QMenu(self._grid)
+        # What photofind is for comes first; the file actions any viewer has come after.
+        menu.addActions([self.similar, self.preview])
+        menu.addSeparator()
         menu.addActions([self.open, self.show_in_folder])
         menu.addSeparator()
         menu.addActions([self.copy_path, self.copy_image])
-        menu.addSeparator()
-        menu.addActions([self.preview, self.similar])
         menu.aboutToHide.connect(menu.deleteLater)
         self.context_menu = menu
         menu.popup(self._grid.viewport().mapToGlobal(pos))

@@ -51,9 +51,15 @@ def test_copies_are_grouped_and_ticked_ones_go_to_the_trash(
     assert sorted(names) == ["red_circle copy.png", "red_circle small.jpg", "red_circle.png"]
     assert dialog.photos.count() == 3
     kept = dialog.photos.item(0)
-    assert kept.checkState() == Qt.CheckState.Unchecked and "(kept)" in kept.text()
+    assert kept.checkState() == Qt.CheckState.Unchecked
+    # Its name, that it is kept, and the sizes that made it the one kept.
+    assert kept.text().splitlines() == ["red_circle.png", "kept", kept.text().splitlines()[2]]
+    assert kept.text().splitlines()[2].startswith("320 × 240 · ")
+    assert dialog.photos.item(1).text().splitlines()[1].startswith("similarity ")
+    # Nothing is highlighted: the buttons act on the ticked photos, not a selected one.
+    assert not dialog.photos.selectedItems()
     ticked = dialog.ticked()
-    assert len(ticked) == 2 and dialog.trash_button.text() == "Move 2 to Trash"
+    assert len(ticked) == 2 and dialog.trash_button.text() == "Move 2 of This Group to Trash"
 
     monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Yes)
     finished.clear()

@@ -83,7 +83,8 @@ def test_context_menu_find_similar_shows_similar_photos_first(
     menu = window.context_menu
     assert menu is not None and menu.isVisible()
     labels = [a.text() for a in menu.actions() if not a.isSeparator()]
-    for expected in ("Open", "Show in Folder", "Copy Path", "Copy Image", "Find Similar"):
+    assert labels[0] == "Find Similar"  # the app's own action, where the pointer is
+    for expected in ("Preview", "Open", "Show in Folder", "Copy Path", "Copy Image"):
         assert expected in labels
     next(a for a in menu.actions() if a.text() == "Find Similar").trigger()
     menu.close()
