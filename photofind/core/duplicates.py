@@ -26,8 +26,10 @@ from photofind.core.errors import PhotofindError
 from photofind.core.store import Store
 
 DEFAULT_THRESHOLD = 0.95
-# Rows and columns of one tile of the all-pairs product: 4096² float32 scores = 64 MB.
-TILE = 4096
+# Rows and columns of one tile of the all-pairs product. 512² float32 scores (1 MB) stay in
+# the CPU's cache for the threshold passes that follow each product: on 2 cores, 50,000
+# photos took 10.2 s with 512, 13.0 s with 4096 (64 MB tiles) and 12.2 s with 256.
+TILE = 512
 
 
 class DuplicatesCancelled(PhotofindError):
