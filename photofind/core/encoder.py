@@ -240,13 +240,13 @@ class Encoder:
             try:
                 with torch.no_grad(), warnings.catch_warnings():
                     warnings.simplefilter("ignore")  # TorchScript's deprecation and tracer notes
-                    traced = torch.jit.trace(
-                        tower,
-                        (tokens["input_ids"], tokens["attention_mask"]),
-                        check_trace=False,
-                        strict=False,
-                    )
-                    traced = torch.jit.freeze(traced.eval())
+                    example = (tokens["input_ids"], tokens["attention_mask"])
+                    # Not frozen as well: freezing made a query slower (11.8 vs 10.0 ms).
+                    traced = torch.jit.trace(tower, example, check_trace=False, strict=False)
+                    # TorchScript optimises a graph on its first runs: do them now, not on
+                    # the user's first queries.
+                    for _ in range(3):
+                        traced(*example)
             except Exception as exc:  # any tracer failure only means eager queries
                 log.info("text tower not traced: %s", exc)
                 return

@@ -347,11 +347,14 @@ class LibraryWorker(QThread):
             message = f"cannot load model {self._library.model!r}: {_first_line(exc)}"
             self.modelFailed.emit(ModelProblem(self._library.model, message))
             return
+        # The app answers many queries: a second or two now makes each of them faster. It
+        # belongs to loading the model: tracing holds the GIL for up to a few hundred ms at a
+        # time, which the window can bear while it says the model is loading, but not while
+        # it shows results and indexing progress (benchmarks/gui_stall.py).
+        self._guarded(encoder.warm_up_queries)
         self._model_ok = True
         self.modelReady.emit(encoder.device)
         self._guarded(self._emit_tags)
-        # The app answers many queries: a second now makes each of them faster.
-        self._guarded(encoder.warm_up_queries)
 
     def _reload(self, model: str, device: str) -> None:
         assert self._library is not None
