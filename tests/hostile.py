@@ -63,17 +63,18 @@ def _jpeg_segments(data: bytes) -> list[tuple[int, bytes]]:
     return out
 
 
-def many_scans_jpeg(side: int = 2000, extra_scans: int = 1000) -> bytes:
+def many_scans_jpeg(side: int = 2000, extra_scans: int = 1000, progressive: bool = True) -> bytes:
     """A progressive JPEG with thousands of tiny repeated scans: a few tens of kilobytes, and
-    libjpeg makes one pass over all its pixels per scan (minutes for a large image)."""
+    libjpeg makes one pass over all its pixels per scan (minutes for a large image). With
+    `progressive=False`, a baseline JPEG whose one scan is repeated."""
     buf = io.BytesIO()
-    Image.new("L", (side, side), 128).save(buf, "JPEG", progressive=True, quality=50)
+    Image.new("L", (side, side), 128).save(buf, "JPEG", progressive=progressive, quality=50)
     segments = _jpeg_segments(buf.getvalue())
     scans = [s for m, s in segments if m == 0xDA]
     out = bytearray(b"\xff\xd8")
     for marker, segment in segments:
         if marker == 0xD9:
-            out += scans[1] * extra_scans
+            out += scans[-1] * extra_scans
         out += segment
     return bytes(out)
 

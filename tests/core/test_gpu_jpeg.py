@@ -17,11 +17,13 @@ import numpy as np
 import pytest
 import torch
 from helpers import PER_CLASS
+from hostile import many_scans_jpeg
 from PIL import Image
 from shapes import CLASSES, make_photo
 
 from photofind.core import gpu_jpeg, indexer
 from photofind.core.encoder import Encoder
+from photofind.core.errors import PhotoLoadError
 from photofind.core.imaging import (
     _ORIENTATION_TRANSPOSE,
     load_photo,
@@ -124,8 +126,16 @@ def test_only_plain_jpegs_go_to_the_gpu() -> None:
     photo.save(png, "PNG")
     cmyk = io.BytesIO()
     photo.convert("CMYK").save(cmyk, "JPEG")
+    progressive = io.BytesIO()
+    photo.save(progressive, "JPEG", progressive=True)
     assert plain_jpeg_header(png.getvalue()) is None
     assert plain_jpeg_header(cmyk.getvalue()) is None
+    assert plain_jpeg_header(progressive.getvalue()) is None
+    # A flood of scans is left to load_photo, which counts them exactly and refuses the file.
+    for flood in (many_scans_jpeg(200), many_scans_jpeg(200, progressive=False)):
+        assert plain_jpeg_header(flood) is None
+        with pytest.raises(PhotoLoadError, match="too many scans"):
+            load_photo(flood)
     header = plain_jpeg_header(_jpeg(photo, orientation=6))
     assert header is not None and header.orientation == 6
     assert (header.info.width, header.info.height) == (100, 120)  # upright
