@@ -82,6 +82,9 @@ class GpuJpegDecoder:
         self.prep = prep
         self.device = device
         self.decode = decode
+        # Mean and std on the device, made once: copying them there for every photo would
+        # make each photo wait for the GPU to finish the ones before it.
+        self._norm: tuple[Any, Any] | None = None
 
     def works(self) -> bool:
         """Decode one small JPEG: a torchvision built without nvJPEG fails only when used."""
@@ -104,7 +107,12 @@ class GpuJpegDecoder:
         out: list[Any] = []
         for image, orientation in zip(images, orientations, strict=True):
             try:
-                out.append(None if image is None else prepare(image, orientation, self.prep))
+                if image is None:
+                    out.append(None)
+                    continue
+                if self._norm is None:
+                    self._norm = _normalisation(self.prep, image.device)
+                out.append(prepare(image, orientation, self.prep, self._norm))
             except RuntimeError as exc:  # out of GPU memory for a huge photo, say
                 log.info("a JPEG goes to the CPU: %s", exc)
                 out.append(None)
@@ -118,11 +126,16 @@ class GpuJpegDecoder:
             return None
 
 
-def prepare(image: torch.Tensor, orientation: int, prep: Preprocessing) -> torch.Tensor:
+def prepare(
+    image: torch.Tensor,
+    orientation: int,
+    prep: Preprocessing,
+    norm: tuple[torch.Tensor, torch.Tensor] | None = None,
+) -> torch.Tensor:
     """A decoded JPEG, uint8 (C, H, W) as stored, -> the model's input as `Preprocessing`
     makes it from the upright photo: resized (with Pillow's antialiasing, rounded to 8 bits
-    as Pillow's resize is), turned upright, centre-cropped, normalised. float32 (3, h, w)."""
-    import torch
+    as Pillow's resize is), turned upright, centre-cropped, normalised. float32 (3, h, w).
+    `norm`: `prep`'s mean and std already on the image's device."""
     import torch.nn.functional as F
 
     if image.shape[0] == 1:
@@ -143,9 +156,14 @@ def prepare(image: torch.Tensor, orientation: int, prep: Preprocessing) -> torch
         top = (x.shape[-2] - crop_h) // 2
         left = (x.shape[-1] - crop_w) // 2
         x = x[:, top : top + crop_h, left : left + crop_w]
-    mean = torch.as_tensor(prep.mean, device=x.device)
-    std = torch.as_tensor(prep.std, device=x.device)
+    mean, std = norm or _normalisation(prep, x.device)
     return ((x * prep.rescale - mean) / std).contiguous()
+
+
+def _normalisation(prep: Preprocessing, device: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    import torch
+
+    return torch.as_tensor(prep.mean, device=device), torch.as_tensor(prep.std, device=device)
 
 
 def _target_size(prep: Preprocessing, width: int, height: int) -> tuple[int, int]:
