@@ -7,20 +7,35 @@ kind="${1:-app}"
 python="${PYTHON:-python3}"
 venv="$root/.venv"
 
-# torch is pinned to a CPU build: an unpinned torch pulls a multi-GB CUDA build.
-TORCH_PIN="torch==2.13.0"
-
 if [ ! -x "$venv/bin/python" ]; then
   "$python" -m venv "$venv"
 fi
-extras=""
-[ "$kind" = dev ] && extras="[dev]"
+
+# torch is pinned to a CPU build: an unpinned torch pulls a multi-GB CUDA build. That build
+# is what an NVIDIA GPU needs: PHOTOFIND_GPU=1 asks for it once, with the torchvision made
+# for it (JPEG decoding on the GPU, photofind[gpu]); the venv remembers the choice until
+# PHOTOFIND_GPU=0.
+TORCH_PIN="torch==2.13.0"
+gpu=""
+upgrade=""
+case "${PHOTOFIND_GPU:-}" in
+  1) touch "$venv/.photofind-gpu" ;;
+  0) rm -f "$venv/.photofind-gpu" ;;
+esac
+if [ -f "$venv/.photofind-gpu" ]; then
+  TORCH_PIN="torch"
+  gpu="gpu"
+  upgrade="--upgrade"  # past the CPU build a first set-up may have installed
+fi
+wanted_extras="$gpu"
+[ "$kind" = dev ] && wanted_extras="${wanted_extras:+$wanted_extras,}dev"
+extras="${wanted_extras:+[$wanted_extras]}"
 stamp="$venv/.photofind-$kind"
-want="$(cat "$root/pyproject.toml" "$root/scripts/bootstrap.sh" | sha256sum | cut -d' ' -f1)"
+want="$( (cat "$root/pyproject.toml" "$root/scripts/bootstrap.sh"; echo "$TORCH_PIN$extras") | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "Setting up $venv (first run takes a few minutes)…" >&2
   "$venv/bin/python" -m pip install --quiet --upgrade pip
-  "$venv/bin/python" -m pip install --quiet "$TORCH_PIN"
+  "$venv/bin/python" -m pip install --quiet $upgrade "$TORCH_PIN"
   "$venv/bin/python" -m pip install --quiet -e "$root$extras" "$TORCH_PIN"
   echo "$want" > "$stamp"
 fi
