@@ -18,9 +18,11 @@ fi
 TORCH_PIN="torch==2.13.0"
 gpu=""
 upgrade=""
+leaving_gpu=""
 case "${PHOTOFIND_GPU:-}" in
   1) touch "$venv/.photofind-gpu" ;;
-  0) rm -f "$venv/.photofind-gpu" ;;
+  0) [ -f "$venv/.photofind-gpu" ] && leaving_gpu=1
+     rm -f "$venv/.photofind-gpu" ;;
 esac
 if [ -f "$venv/.photofind-gpu" ]; then
   TORCH_PIN="torch"
@@ -37,6 +39,11 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   "$venv/bin/python" -m pip install --quiet --upgrade pip
   "$venv/bin/python" -m pip install --quiet $upgrade "$TORCH_PIN"
   "$venv/bin/python" -m pip install --quiet -e "$root$extras" "$TORCH_PIN"
+  if [ -n "$leaving_gpu" ]; then
+    # A torchvision built for the CUDA torch breaks on import beside the CPU one, and
+    # transformers imports it whenever it is installed.
+    "$venv/bin/python" -m pip uninstall --quiet --yes torchvision
+  fi
   echo "$want" > "$stamp"
 fi
 export PATH="$venv/bin:$PATH"
