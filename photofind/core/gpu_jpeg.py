@@ -91,11 +91,13 @@ class GpuJpegDecoder:
         probe = io.BytesIO()
         Image.new("RGB", (16, 16), (200, 40, 40)).save(probe, "JPEG")
         try:
-            self.pixels([probe.getvalue()], [1])
+            decoded = self.pixels([probe.getvalue()], [1])[0]
         except Exception as exc:  # whatever the GPU library raises: decode on the CPU
             log.info("JPEGs decode on the CPU: the GPU decoder failed (%s)", exc)
             return False
-        return True
+        if decoded is None:
+            log.info("JPEGs decode on the CPU: the GPU decoder cannot decode a plain JPEG")
+        return decoded is not None
 
     def pixels(self, datas: Sequence[bytes], orientations: Sequence[int]) -> list[Any]:
         """The model's input (3, h, w, float32 on the device) for each JPEG, or None for each

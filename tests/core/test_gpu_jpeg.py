@@ -120,6 +120,16 @@ def test_gpu_path_vectors_are_the_full_decodes_vectors(encoder: Encoder, shapes_
     assert np.min(np.sum(gpu * full, axis=1)) >= 0.999
 
 
+def test_a_decoder_that_cannot_decode_is_not_used(encoder: Encoder) -> None:
+    def broken(datas: Sequence[bytes], device: str) -> list[torch.Tensor]:
+        raise RuntimeError("nvjpeg: not available in this build")
+
+    assert not gpu_jpeg.GpuJpegDecoder(encoder.preprocess, "cpu", broken).works()
+    assert gpu_jpeg.GpuJpegDecoder(encoder.preprocess, "cpu", _PillowOnCpu()).works()
+    # Without CUDA there is no GPU decoder at all, whatever is installed.
+    assert gpu_jpeg.decoder_for(encoder) is None
+
+
 def test_only_plain_jpegs_go_to_the_gpu() -> None:
     photo = make_photo("green", "triangle", np.random.default_rng(1), size=(120, 100))
     png = io.BytesIO()
