@@ -74,7 +74,7 @@ class PreviewDialog(QDialog):
         self.where_button = QPushButton("Show Where")
         self.where_button.setCheckable(True)
         self.where_button.setToolTip("Colour the photo by how well each part matches the search")
-        self.where_button.toggled.connect(lambda _on: self._show_where())
+        self.where_button.toggled.connect(self._where_toggled)
         buttons.addButton(self.where_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.similar_button = QPushButton("Find Similar")
         self.open_button = QPushButton("Open")
@@ -194,6 +194,11 @@ class PreviewDialog(QDialog):
         )
         scaled.setDevicePixelRatio(ratio)
         self.image.setPixmap(scaled)
+
+    def _where_toggled(self, on: bool) -> None:
+        # The button says what a click will do: the heatmap hides the photo's own colours.
+        self.where_button.setText("Hide Where" if on else "Show Where")
+        self._show_where()
 
     def _current_heatmap(self) -> QPixmap | None:
         if not self.where_button.isChecked() or self._query is None:

@@ -57,6 +57,7 @@ class SearchFlow(QObject):
         self._failed: Query | None = None  # the query whose search failed last
         self._history: list[Query] = []  # where Esc goes back to after a similar search
         self._last_refresh = 0.0
+        self.indexing = False  # results may still grow: the heading says "so far"
         self._filters = Filters()  # those the latest search was sent with
         self._searching = QTimer(self)
         self._searching.setSingleShot(True)
@@ -138,6 +139,7 @@ class SearchFlow(QObject):
             self._run(self.query)  # it failed for want of the model
 
     def index_progress(self, _progress: IndexProgress) -> None:
+        self.indexing = True
         if (
             self.query is not None
             and time.monotonic() - self._last_refresh > REFRESH_WHILE_INDEXING_SECONDS
@@ -146,6 +148,7 @@ class SearchFlow(QObject):
             self._run(self.query)
 
     def index_finished(self, progress: IndexProgress) -> None:
+        self.indexing = False
         c = progress.counts
         if self.query is None or not (c.encoded or c.reused or c.removed):
             return
@@ -200,7 +203,9 @@ class SearchFlow(QObject):
         photo = self.query.photo if self.query else None
         f = self._filters
         self.page.show_grid(
-            results_heading(len(hits), RESULT_LIMIT, photo, sort=f.sort, close=f.cutoff)
+            results_heading(
+                len(hits), RESULT_LIMIT, photo, sort=f.sort, close=f.cutoff, so_far=self.indexing
+            )
         )
 
     def _show_searching(self) -> None:

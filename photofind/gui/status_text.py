@@ -52,9 +52,19 @@ def results_heading(
     *,
     sort: str = "relevance",
     close: bool = False,
+    so_far: bool = False,
 ) -> str:
     """E.g. "96 photos, best match first", "The 1,000 photos most like IMG_0042.jpg" or, with
-    only close matches, "12 close matches, newest first"."""
+    only close matches, "12 close matches, newest first". `so_far`: indexing is still adding
+    photos ("12 close matches so far, best match first")."""
+    text = _heading(count, limit, photo, sort, close)
+    if not so_far:
+        return text
+    head, comma, rest = text.partition(", ")
+    return f"{head} so far{comma}{rest}"
+
+
+def _heading(count: int, limit: int, photo: str | None, sort: str, close: bool) -> str:
     noun = "photo" if count == 1 else "photos"
     order = {"newest": "newest first", "oldest": "oldest first"}.get(sort)
     if photo is not None:

@@ -116,6 +116,9 @@ def test_pause_stops_indexing_and_resume_finishes_it(
         (indexed,) = db.execute("SELECT COUNT(*) FROM vectors").fetchone()
     assert 0 < indexed < LIBRARY_SIZE
     assert window.index_status.library.text() == f"{indexed:,} photos"
+    # Results found meanwhile say they are partial, until indexing has finished.
+    type_query(qtbot, window, "a photo of a red circle")
+    qtbot.waitUntil(lambda: " so far, " in window.page.heading.text(), timeout=RESULTS_TIMEOUT_MS)
 
     qtbot.mouseClick(window.index_status.pause_button, Qt.MouseButton.LeftButton)
     assert window.index_status.pause_button.text() == "Pause"
@@ -123,6 +126,10 @@ def test_pause_stops_indexing_and_resume_finishes_it(
         lambda: window.index_status.library.text() == LIBRARY_PHOTOS, timeout=INDEX_TIMEOUT_MS
     )
     assert not window.index_status.pause_button.isVisible()
+    qtbot.waitUntil(
+        lambda: window.page.heading.text().endswith("close matches, best match first"),
+        timeout=RESULTS_TIMEOUT_MS,
+    )
 
 
 def test_searching_works_while_indexing_is_paused(

@@ -31,9 +31,11 @@ def test_show_where_overlays_the_query_on_the_previewed_photo(
     )
     assert "a photo of a red circle" in preview.where_status.text()
     assert preview.image.pixmap().toImage() != photo, "the photo is shown coloured"
+    assert preview.where_button.text() == "Hide Where"
 
     qtbot.mouseClick(preview.where_button, Qt.MouseButton.LeftButton)
     assert preview.image.pixmap().toImage() == photo and preview.where_status.text() == ""
+    assert preview.where_button.text() == "Show Where"
 
     # A similar-photo search has no text to show: the button is off and disabled.
     preview.close()

@@ -40,6 +40,10 @@ def test_library_summary() -> None:
 
 def test_results_heading() -> None:
     assert results_heading(96, 1000) == "96 photos, best match first"
+    assert results_heading(12, 1000, close=True, so_far=True) == (
+        "12 close matches so far, best match first"
+    )
+    assert results_heading(1000, 1000, so_far=True) == "The 1,000 best matches so far"
     assert results_heading(1, 1000) == "1 photo, best match first"
     assert results_heading(1000, 1000) == "The 1,000 best matches"
     assert results_heading(95, 1000, "/p/red_circle_001.jpg") == (
