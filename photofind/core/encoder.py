@@ -68,20 +68,20 @@ class Preprocessing:
         assert self.resize_to is not None
         return max(self.resize_to)
 
-    def __call__(self, image: Image.Image) -> np.ndarray:
-        """RGB image -> float32 CHW array, ready for the model."""
-        width, height = image.size
+    def resized(self, width: int, height: int) -> tuple[int, int]:
+        """(width, height) of a `width` × `height` photo after the resize step."""
         if self.shortest_edge:
             short, long = sorted((width, height))
             new_long = int(self.shortest_edge * long / short)
-            target = (
-                (self.shortest_edge, new_long)
-                if width <= height
-                else (new_long, self.shortest_edge)
-            )
-        else:
-            assert self.resize_to is not None
-            target = (self.resize_to[1], self.resize_to[0])
+            if width <= height:
+                return self.shortest_edge, new_long
+            return new_long, self.shortest_edge
+        assert self.resize_to is not None
+        return self.resize_to[1], self.resize_to[0]
+
+    def __call__(self, image: Image.Image) -> np.ndarray:
+        """RGB image -> float32 CHW array, ready for the model."""
+        target = self.resized(*image.size)
         if target != image.size:
             image = image.resize(target, self.resample, reducing_gap=3.0)
         if self.crop:

@@ -224,20 +224,49 @@ def plain_jpeg_header(data: bytes) -> JpegHeader | None:
     with _decoder_errors(), Image.open(io.BytesIO(data), formats=("JPEG",)) as im:
         if im.format != "JPEG" or im.mode not in ("RGB", "L") or im.info.get("progressive"):
             return None
+        if im.info.get("adobe_transform") == 0:
+            return None  # RGB stored as such, not as YCbCr: not every decoder honours it
+        if not _ends_after_its_scan(data):
+            return None  # truncated, maybe: Pillow refuses it, another decoder might not
         if _scan_markers(data) > MAX_JPEG_SCANS:
             return None  # maybe a flood of scans: load_photo counts them exactly, and decides
         info, orientation = _checked_header(im, data, count_scans=False)
     return JpegHeader(info, orientation if orientation in range(1, 9) else 1)
 
 
-def _scan_markers(data: bytes) -> int:
-    """How many FF DA byte pairs a JPEG holds: at least its number of scans (entropy-coded
-    data never holds one; metadata may). numpy does this in ~1 ms of a 12 MP photo, mostly
-    without the GIL; _jpeg_scans's exact count holds the GIL for ~3 ms, which would limit
-    the GPU path to a few hundred photos/s."""
+def _scan_markers(data: bytes, window: int = 1 << 22) -> int:
+    """How many FF DA byte pairs a JPEG holds, stopping once past MAX_JPEG_SCANS:
+    at least its number of scans (entropy-coded data never holds one; metadata may). numpy
+    does this in ~1 ms of a 12 MP photo, mostly without the GIL (_jpeg_scans's exact count
+    holds it for ~3 ms, which would limit the GPU path to a few hundred photos/s), and a
+    window at a time, so that a file of hundreds of MB of 0xFF needs tens of MB, not GBs."""
     arr = np.frombuffer(data, np.uint8)
-    after_ff = np.flatnonzero(arr[:-1] == 0xFF) + 1
-    return int(np.count_nonzero(arr[after_ff] == 0xDA))
+    found = 0
+    for start in range(0, max(len(arr) - 1, 0), window):
+        part = arr[start : start + window + 1]  # one byte more: a pair across the boundary
+        after_ff = np.flatnonzero(part[:-1] == 0xFF) + 1
+        found += int(np.count_nonzero(part[after_ff] == 0xDA))
+        if found > MAX_JPEG_SCANS:
+            break
+    return found
+
+
+def _ends_after_its_scan(data: bytes) -> bool:
+    """Whether an end-of-image marker follows the first scan's header, as it does in a
+    whole file (an embedded thumbnail's comes before: it sits in a segment that is skipped)."""
+    pos, end = 2, len(data)
+    while pos + 4 <= end and data[pos] == 0xFF:
+        marker = data[pos + 1]
+        if marker == 0xFF:
+            pos += 1
+            continue
+        if marker == 0xDA:
+            return data.rfind(b"\xff\xd9") > pos
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            pos += 2
+            continue
+        pos += 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
+    return False
 
 
 def _checked_header(

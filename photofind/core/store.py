@@ -218,7 +218,8 @@ class Store:
         try:
             yield
         finally:
-            self.conn.execute("COMMIT")
+            if self.conn.in_transaction:  # SQLite ends it itself on some errors (BUSY, IOERR)
+                self.conn.execute("COMMIT")
 
     def _transaction(self) -> sqlite3.Connection:
         # BEGIN IMMEDIATE takes the write lock up front, so two writers queue on the busy

@@ -45,6 +45,7 @@ BUSY_RETRY_SECONDS = 30.0
 # counting (tens of milliseconds at 100,000 photos) takes more than ~4 % of the worker.
 STATE_INTERVAL_SECONDS = 0.5
 STATE_COST_SHARE = 0.04
+MAX_STATE_INTERVAL_SECONDS = 5.0  # one slow count (a cold disk) must not silence it for long
 
 log = logging.getLogger(__name__)
 
@@ -456,7 +457,9 @@ class LibraryWorker(QThread):
         counts = store.counts(store.find_model(self._library.model_name))
         self._last_state = time.monotonic()
         cost = self._last_state - started
-        self._state_interval = max(STATE_INTERVAL_SECONDS, cost / STATE_COST_SHARE)
+        self._state_interval = min(
+            MAX_STATE_INTERVAL_SECONDS, max(STATE_INTERVAL_SECONDS, cost / STATE_COST_SHARE)
+        )
         self.stateChanged.emit(
             LibraryState(
                 folders=tuple(store.folders()),

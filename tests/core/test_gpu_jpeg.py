@@ -141,6 +141,14 @@ def test_only_plain_jpegs_go_to_the_gpu() -> None:
     assert plain_jpeg_header(png.getvalue()) is None
     assert plain_jpeg_header(cmyk.getvalue()) is None
     assert plain_jpeg_header(progressive.getvalue()) is None
+    # Colours stored as RGB rather than YCbCr (Adobe transform 0): not every decoder agrees.
+    rgb_coded = io.BytesIO()
+    photo.save(rgb_coded, "JPEG", keep_rgb=True)
+    assert plain_jpeg_header(rgb_coded.getvalue()) is None
+    # A truncated file: Pillow refuses it; a GPU decoder might fill in the rest instead.
+    whole = _jpeg(photo)
+    assert plain_jpeg_header(whole) is not None
+    assert plain_jpeg_header(whole[: len(whole) * 2 // 3]) is None
     # A flood of scans is left to load_photo, which counts them exactly and refuses the file.
     for flood in (many_scans_jpeg(200), many_scans_jpeg(200, progressive=False)):
         assert plain_jpeg_header(flood) is None
@@ -149,6 +157,16 @@ def test_only_plain_jpegs_go_to_the_gpu() -> None:
     header = plain_jpeg_header(_jpeg(photo, orientation=6))
     assert header is not None and header.orientation == 6
     assert (header.info.width, header.info.height) == (100, 120)  # upright
+
+
+def test_scan_markers_are_counted_across_windows_and_no_further_than_needed() -> None:
+    from photofind.core.imaging import MAX_JPEG_SCANS, _scan_markers
+
+    data = b"\x00" * 5 + b"\xff\xda" + b"\x00" * 6 + b"\xff" + b"\xda" + b"\xff\x00" * 3
+    # Windows of 8 bytes: the second pair straddles a boundary.
+    assert _scan_markers(data, window=8) == _scan_markers(data) == 2
+    # It stops once past the limit: the window that crosses it is the last one counted.
+    assert MAX_JPEG_SCANS < _scan_markers(b"\xff\xda" * 10_000, window=64) <= MAX_JPEG_SCANS + 32
 
 
 def _vectors(store: Store, name: str) -> dict[str, np.ndarray]:
