@@ -8,9 +8,13 @@ the CPU, and goes straight to the image tower.
 
 Only plain JPEGs (one RGB or greyscale picture: what cameras and phones write) take this
 path. Everything else, and any JPEG the GPU fails on, is decoded on the CPU as usual, so
-the GPU path can only make indexing faster, never lose a photo. torchvision is optional
-(`photofind[gpu]`); without it, or without CUDA, `decoder_for` returns None, and so it does
-with PHOTOFIND_GPU_JPEG=0 in the environment (to rule it out, or to measure without it).
+the GPU path never loses a photo. torchvision is optional (`photofind[gpu]`); without it,
+or without CUDA, `decoder_for` returns None.
+
+For now the path is taken only with PHOTOFIND_GPU_JPEG=1 in the environment: it has not yet
+been measured on a GPU. GPUs with a hardware JPEG decoder (A100, H100) should gain, but on
+others nvJPEG does its Huffman stage on the CPU, one photo at a time in the indexing thread,
+which may well be slower than the CPU path's one decoding process per core.
 """
 
 from __future__ import annotations
@@ -49,7 +53,7 @@ def decoder_for(encoder: Encoder) -> GpuJpegDecoder | None:
     checkpoint resizes in a way only Pillow does."""
     if not encoder.device.startswith("cuda") or encoder.preprocess.resample not in _MODES:
         return None
-    if os.environ.get("PHOTOFIND_GPU_JPEG", "1") == "0":
+    if os.environ.get("PHOTOFIND_GPU_JPEG") != "1":
         return None
     try:
         with warnings.catch_warnings():

@@ -237,7 +237,7 @@ def index_library(
     `decode_processes` decodes in worker processes instead of threads; by default it does
     when the model runs on a GPU and there are enough cores for the GIL to matter.
     `gpu_jpeg_decoding` lets the GPU that runs the model decode plain JPEGs itself, where
-    torchvision can (see gpu_jpeg).
+    torchvision can and PHOTOFIND_GPU_JPEG=1 asks for it (see gpu_jpeg).
     """
     cancel = cancel or threading.Event()
     folders = [os.path.abspath(f) for f in folders]
