@@ -378,17 +378,9 @@ class Shots:
     # -- helpers --------------------------------------------------------------
 
     def _indexed_library(self, photos: Path, name: str = "indexed") -> Path:
-        from photofind.core.library import Library
+        from helpers import index_into  # tests/, on the path as for shapes
 
-        data_dir = self.scratch / name
-        library = Library(data_dir, str(self.model), "cpu")
-        try:
-            library.add_folders([str(photos)])
-            for _ in library.index():
-                pass
-        finally:
-            library.close()
-        return data_dir
+        return index_into(self.scratch / name, self.model, [photos])
 
     def _window(self, data_dir: Path, model: str | None = None) -> MainWindow:
         from PySide6.QtGui import QCursor

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
 # The shared shapes folder (conftest's `shapes_dir`): this many photos of each class.
 PER_CLASS = 12
@@ -60,3 +61,17 @@ def run_cli_measured(
 
 def last_json(out: str) -> object:
     return json.loads(out.strip().splitlines()[-1])
+
+
+def index_into(data_dir: Path, model: Path, folders: list[Path]) -> Path:
+    """A library in `data_dir` holding `folders`, indexed with `model` on the CPU."""
+    from photofind.core.library import Library
+
+    library = Library(data_dir, str(model), "cpu")
+    try:
+        library.add_folders([str(f) for f in folders])
+        for _ in library.index():
+            pass
+    finally:
+        library.close()
+    return data_dir

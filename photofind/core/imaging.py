@@ -254,19 +254,8 @@ def _scan_markers(data: bytes, window: int = 1 << 22) -> int:
 def _ends_after_its_scan(data: bytes) -> bool:
     """Whether an end-of-image marker follows the first scan's header, as it does in a
     whole file (an embedded thumbnail's comes before: it sits in a segment that is skipped)."""
-    pos, end = 2, len(data)
-    while pos + 4 <= end and data[pos] == 0xFF:
-        marker = data[pos + 1]
-        if marker == 0xFF:
-            pos += 1
-            continue
-        if marker == 0xDA:
-            return data.rfind(b"\xff\xd9") > pos
-        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
-            pos += 2
-            continue
-        pos += 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
-    return False
+    first_scan = next((pos for marker, pos in _markers(data) if marker == 0xDA), None)
+    return first_scan is not None and data.rfind(b"\xff\xd9") > first_scan
 
 
 def _checked_header(
@@ -374,34 +363,44 @@ _JPEG_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 
 def _jpeg_scans(data: bytes) -> int:
     """How many scans (SOS segments) the first image of a JPEG has, counting no further than
-    MAX_JPEG_SCANS + 1. Segments are skipped by their lengths, entropy-coded data by searching
-    for the next marker, so this costs next to nothing beside decoding."""
-    scans, pos, end = 0, 2, len(data)
-    while pos + 4 <= end and scans <= MAX_JPEG_SCANS:
+    MAX_JPEG_SCANS + 1. This costs next to nothing beside decoding (see `_markers`)."""
+    scans = 0
+    for marker, _pos in _markers(data):
+        if marker == 0xDA:
+            scans += 1
+            if scans > MAX_JPEG_SCANS:
+                break
+    return scans
+
+
+def _markers(data: bytes) -> Iterator[tuple[int, int]]:
+    """(marker, offset) of each marker of a JPEG's first image, in order, up to its end.
+    Segments are skipped by their lengths, entropy-coded data by searching for the next
+    marker, and so is junk between segments, as libjpeg skips it."""
+    pos, end = 2, len(data)
+    while pos + 4 <= end:
         if data[pos] != 0xFF:
-            # Junk between segments: libjpeg skips to the next marker, and so does this.
             found = _JPEG_MARKER.search(data, pos)
             if found is None:
-                break
+                return
             pos = found.start()
             continue
         marker = data[pos + 1]
-        if marker == 0xFF:
+        if marker == 0xFF:  # fill byte
             pos += 1
             continue
+        yield marker, pos
         if marker == 0xD9:  # end of image
-            break
+            return
         if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # no length field
             pos += 2
             continue
         pos += 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
         if marker == 0xDA:
-            scans += 1
             found = _JPEG_MARKER.search(data, pos)
             if found is None:
-                break
+                return
             pos = found.start()
-    return scans
 
 
 def _short(exc: BaseException) -> str:

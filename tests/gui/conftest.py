@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import index_into
 from pytestqt.qtbot import QtBot
 from window_helpers import OpenWindow
 
@@ -19,17 +20,7 @@ def indexed_template(
     tmp_path_factory: pytest.TempPathFactory, model_dir: Path, shapes_dir: Path
 ) -> Path:
     """A data dir whose library holds shapes_dir, indexed with the fixture model (once)."""
-    from photofind.core.library import Library
-
-    data_dir = tmp_path_factory.mktemp("indexed-data")
-    library = Library(data_dir, str(model_dir), "cpu")
-    try:
-        library.add_folders([str(shapes_dir)])
-        for _ in library.index():
-            pass
-    finally:
-        library.close()
-    return data_dir
+    return index_into(tmp_path_factory.mktemp("indexed-data"), model_dir, [shapes_dir])
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import PER_CLASS
+from helpers import PER_CLASS, index_into
 from PySide6.QtCore import QDate, QPoint, Qt
 from PySide6.QtWidgets import QCheckBox, QDateEdit, QFileDialog
 from pytestqt.qtbot import QtBot
@@ -24,7 +24,6 @@ from window_helpers import (
     wait_for_top,
 )
 
-from photofind.core.library import Library
 from photofind.gui.filters_popup import OTHER_FOLDER
 from photofind.gui.main_window import MainWindow
 
@@ -84,15 +83,7 @@ def trips(tmp_path: Path, model_dir: Path) -> tuple[Path, Path]:
     # Most of a library is not what a search is for.
     for i, (colour, shape) in enumerate([("green", "triangle"), ("yellow", "square")] * 3):
         _photo(trips / "2022" / f"other_{i}.jpg", colour, shape, "2022-07-01 10:00", 10 + i)
-    data = tmp_path / "data"
-    library = Library(data, str(model_dir), "cpu")
-    try:
-        library.add_folders([str(trips)])
-        for _ in library.index():
-            pass
-    finally:
-        library.close()
-    return data, trips
+    return index_into(tmp_path / "data", model_dir, [trips]), trips
 
 
 def _set_date(qtbot: QtBot, check: QCheckBox, edit: QDateEdit, day: date) -> None:
