@@ -34,13 +34,12 @@ def main() -> None:
     import torch  # noqa: F401
 
     lap("import torch")
-    from transformers import AutoImageProcessor, AutoModel, AutoTokenizer  # noqa: F401
-
-    lap("import transformers (Auto*)")
     library = Library(data_dir, model, "cpu")
     lap("open library")
     library.text_encoder()
-    lap("load the text tower (weights, tokenizer, processor)")
+    # core.text_tower for CLIP checkpoints on disk, else transformers (imported here).
+    how = "transformers" if "transformers" in sys.modules else "core.text_tower"
+    lap(f"load the text tower ({how}: weights, tokenizer)")
     library.searcher.index.refresh()
     lap("load vectors (snapshot + newer rows, else SQLite)")
     hits = library.searcher.query(query, 20)

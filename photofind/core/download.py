@@ -78,18 +78,23 @@ def is_hub_id(ref: str) -> bool:
 def is_downloaded(ref: str) -> bool:
     """Whether the cache already holds everything needed to load `ref` (no network used).
     A local folder counts as downloaded."""
-    if not is_hub_id(ref):
-        return True
+    return not is_hub_id(ref) or downloaded_folder(ref) is not None
+
+
+def downloaded_folder(ref: str) -> Path | None:
+    """The folder holding hub model `ref`'s files (the cache's snapshot of its main branch),
+    if everything needed to load it is there; None otherwise. No network is used."""
     snapshot = _snapshot_dir(_cache_dir(), ref)
     if snapshot is None:
-        return False
+        return None
     present = {p.name for p in snapshot.iterdir() if p.is_file()}  # is_file follows links
-    return (
+    complete = (
         "config.json" in present
         and "preprocessor_config.json" in present
         and any(name in present for name in _TOKENIZER_CORE)
         and _weights_present(snapshot, present)
     )
+    return snapshot if complete else None
 
 
 def files_needed(ref: str, names: Iterable[str]) -> list[str]:

@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlparse
 
 import numpy as np
@@ -119,6 +119,12 @@ def model_key(ref: str) -> str:
     """The name vectors are stored under: a hub id as given, a folder as its absolute path."""
     path = Path(ref).expanduser()
     return str(path.resolve()) if path.is_dir() else ref
+
+
+class TextEncoder(Protocol):
+    """What text queries need: an Encoder, or the text tower alone (core.text_tower)."""
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 class Encoder:

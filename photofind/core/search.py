@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from photofind.core.ann_index import ApproximateIndex
-from photofind.core.encoder import Encoder
+from photofind.core.encoder import Encoder, TextEncoder
 from photofind.core.errors import PhotoLoadError, QueryError
 from photofind.core.imaging import load_photo_file
 from photofind.core.query import LocatedQueryError, Query, combine, parse_query
@@ -228,7 +228,7 @@ class Searcher:
         store: Store,
         model_name: str,
         encoder: Callable[[], Encoder],
-        text_encoder: Callable[[], Encoder] | None = None,
+        text_encoder: Callable[[], TextEncoder] | None = None,
         snapshot_dir: Path | None = None,
         index: str = "exact",
         index_dir: Path | None = None,

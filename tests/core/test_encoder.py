@@ -129,14 +129,15 @@ def test_text_tower_alone_gives_the_same_query_vectors(
     with pytest.raises(RuntimeError):
         text_only.encode_images([make_photo("red", "circle", np.random.default_rng(0))])
 
-    # A process that only searches by text loads only the text tower.
+    # A process that only searches by text loads only the text tower, here without
+    # transformers (tests/core/test_text_tower.py).
     from photofind.core.library import Library
+    from photofind.core.text_tower import ClipTextTower
 
     library = Library(tmp_path / "data", str(model_dir), "cpu")
     try:
         library.searcher.text("a photo of a red circle")
-        loaded = library._text_encoder
-        assert loaded is not None and loaded.text_only and library._encoder is None
+        assert isinstance(library._text_encoder, ClipTextTower) and library._encoder is None
     finally:
         library.close()
 

@@ -1,0 +1,249 @@
+"""core.text_tower: CLIP's text tower without transformers gives transformers' own vectors, and
+hands anything it does not recognise back to transformers."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import index_into, last_json
+from hub_server import FIXTURE_REPO, HubServer
+from shapes import CLASSES, caption
+
+from photofind.core.encoder import Encoder
+from photofind.core.text_tower import ClipTextTower
+
+TEXTS = [
+    "a photo of a red circle",
+    "Two DOGS  running\tacross a frosty field!",
+    "ünïcödé café 東京 🐶",
+    "it's a bird's nest, isn't it?",
+    "x",
+    "",
+    "a very long caption " * 40,  # past the 77-token context: cut as transformers cuts it
+]
+
+
+def transformers_vectors(folder: Path, texts: list[str]) -> np.ndarray:
+    """CLIPModel.get_text_features in float32, through transformers' own tokenizer."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    model = AutoModel.from_pretrained(folder, dtype=torch.float32).eval()
+    tokens = AutoTokenizer.from_pretrained(folder)(
+        texts, padding=True, truncation=True, return_tensors="pt"
+    )
+    with torch.inference_mode():
+        out = model.get_text_features(**tokens)
+    features = (out if isinstance(out, torch.Tensor) else out.pooler_output).numpy()
+    return features / np.linalg.norm(features, axis=1, keepdims=True)
+
+
+def edited_copy(model_dir: Path, tmp_path: Path, **text_config: object) -> Path:
+    folder = tmp_path / "model"
+    shutil.copytree(model_dir, folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["text_config"].update(text_config)
+    (folder / "config.json").write_text(json.dumps(config))
+    return folder
+
+
+def test_vectors_match_transformers_one_text_at_a_time_and_in_a_batch(model_dir: Path) -> None:
+    tower = ClipTextTower.load(str(model_dir), "cpu")
+    assert tower is not None
+    want = transformers_vectors(model_dir, TEXTS)
+    np.testing.assert_allclose(tower.encode_texts(TEXTS), want, atol=1e-5)
+    for text, vector in zip(TEXTS, want, strict=True):
+        np.testing.assert_allclose(tower.encode_texts([text])[0], vector, atol=1e-5)
+    assert tower.encode_texts(TEXTS).dtype == np.float32
+
+
+def test_tokens_are_transformers_tokens(model_dir: Path) -> None:
+    from transformers import AutoTokenizer
+
+    tower = ClipTextTower.load(str(model_dir), "cpu")
+    assert tower is not None
+    theirs = AutoTokenizer.from_pretrained(model_dir)(TEXTS, truncation=True)["input_ids"]
+    ours = [e.ids for e in tower.tokenizer.encode_batch(TEXTS)]
+    assert ours == theirs
+    assert len(ours[-1]) == 77 and ours[-1][-1] == tower.pad_id
+
+
+def test_the_tower_finds_the_photo_a_query_describes(model_dir: Path, encoder: Encoder) -> None:
+    """Each class's caption is nearest that class's own caption vector from the whole model:
+    the same meaning, not only the same numbers on a few strings."""
+    tower = ClipTextTower.load(str(model_dir), "cpu")
+    assert tower is not None
+    captions = [caption(c, s) for c, s in CLASSES]
+    ours, whole = tower.encode_texts(captions), encoder.encode_texts(captions)
+    assert (np.argmax(ours @ whole.T, axis=1) == np.arange(len(captions))).all()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        # Checkpoints saved before transformers fixed CLIP's end token say 2 (openai's do).
+        {"eos_token_id": 2},
+        {"hidden_act": "gelu"},
+    ],
+    ids=["legacy end token", "gelu"],
+)
+def test_config_variants_match_transformers(
+    model_dir: Path, tmp_path: Path, change: dict[str, object]
+) -> None:
+    folder = edited_copy(model_dir, tmp_path, **change)
+    tower = ClipTextTower.load(str(folder), "cpu")
+    assert tower is not None
+    np.testing.assert_allclose(
+        tower.encode_texts(TEXTS), transformers_vectors(folder, TEXTS), atol=1e-5
+    )
+
+
+def test_pytorch_weights_and_sharded_safetensors_load(model_dir: Path, tmp_path: Path) -> None:
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    want = ClipTextTower.load(str(model_dir), "cpu")
+    assert want is not None
+    state = load_file(model_dir / "model.safetensors")
+
+    as_bin = tmp_path / "bin"
+    shutil.copytree(model_dir, as_bin)
+    (as_bin / "model.safetensors").unlink()
+    torch.save(state, as_bin / "pytorch_model.bin")
+
+    sharded = tmp_path / "sharded"
+    shutil.copytree(model_dir, sharded)
+    (sharded / "model.safetensors").unlink()
+    keys = sorted(state)
+    halves = {
+        "model-00001-of-00002.safetensors": keys[::2],
+        "model-00002-of-00002.safetensors": keys[1::2],
+    }
+    for name, part in halves.items():
+        save_file({k: state[k].contiguous() for k in part}, sharded / name)
+    weight_map = {k: name for name, part in halves.items() for k in part}
+    (sharded / "model.safetensors.index.json").write_text(json.dumps({"weight_map": weight_map}))
+
+    for folder in (as_bin, sharded):
+        tower = ClipTextTower.load(str(folder), "cpu")
+        assert tower is not None, folder.name
+        np.testing.assert_array_equal(tower.encode_texts(TEXTS), want.encode_texts(TEXTS))
+
+
+def test_a_downloaded_hub_model_loads_from_the_cache(hub: HubServer, model_dir: Path) -> None:
+    assert ClipTextTower.load(FIXTURE_REPO, "cpu") is None  # not downloaded: transformers' path
+    Encoder.load(FIXTURE_REPO, "cpu")  # downloads it
+    tower = ClipTextTower.load(FIXTURE_REPO, "cpu")
+    assert tower is not None and tower.name == FIXTURE_REPO
+    local = ClipTextTower.load(str(model_dir), "cpu")
+    assert local is not None
+    np.testing.assert_array_equal(tower.encode_texts(TEXTS), local.encode_texts(TEXTS))
+
+
+def test_what_it_does_not_recognise_goes_back_to_transformers(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    """None, so Library loads the text tower through transformers, which works or says why."""
+    cases = {
+        "no head count": lambda f: _drop_text_key(f, "num_attention_heads"),
+        "another activation": lambda f: _set_text_key(f, "hidden_act", "relu"),
+        "another family": lambda f: _set_key(f, "model_type", "siglip"),
+        "no tokenizer.json": lambda f: (f / "tokenizer.json").unlink(),
+        "another tokenizer": lambda f: _edit_json(
+            f / "tokenizer_config.json", tokenizer_class="BertTokenizer"
+        ),
+        "no weights": lambda f: (f / "model.safetensors").unlink(),
+        "a missing layer": lambda f: _set_text_key(f, "num_hidden_layers", 3),
+        "a broken config": lambda f: (f / "config.json").write_text("{"),
+    }
+    for name, spoil in cases.items():
+        folder = tmp_path / name.replace(" ", "-")
+        shutil.copytree(model_dir, folder)
+        spoil(folder)
+        assert ClipTextTower.load(str(folder), "cpu") is None, name
+    assert ClipTextTower.load(str(tmp_path / "nowhere"), "cpu") is None
+
+
+def test_library_text_search_falls_back_to_transformers(
+    model_dir: Path, shapes_dir: Path, tmp_path: Path
+) -> None:
+    """A checkpoint with only the older tokenizer files (vocab.json + merges.txt) is one this
+    module does not run; transformers does, and the search still finds red circles."""
+    from photofind.core.library import Library
+
+    folder = tmp_path / "model"
+    shutil.copytree(model_dir, folder)
+    bpe = json.loads((folder / "tokenizer.json").read_text())["model"]
+    (folder / "vocab.json").write_text(json.dumps(bpe["vocab"]))
+    merges = [m if isinstance(m, str) else " ".join(m) for m in bpe["merges"]]
+    (folder / "merges.txt").write_text("#version: 0.2\n" + "\n".join(merges) + "\n")
+    (folder / "tokenizer.json").unlink()
+    assert ClipTextTower.load(str(folder), "cpu") is None
+
+    data = tmp_path / "data"
+    index_into(data, folder, [shapes_dir])
+    library = Library(data, str(folder), "cpu")
+    try:
+        hits = library.search("a photo of a red circle", 5)
+        assert isinstance(library._text_encoder, Encoder) and library._text_encoder.text_only
+        assert all(Path(h.path).name.startswith("red_circle") for h in hits)
+    finally:
+        library.close()
+
+
+def test_a_cli_text_search_does_not_import_transformers(
+    model_dir: Path, shapes_dir: Path, tmp_path: Path
+) -> None:
+    """The point of the module: a cold `photofind search` skips transformers' 3-4 s import,
+    and still ranks red circles first."""
+    data = tmp_path / "data"
+    index_into(data, model_dir, [shapes_dir])
+    script = (
+        "import json, sys\n"
+        "from photofind.cli import main\n"
+        "code = main(sys.argv[1:])\n"
+        "print(json.dumps({'code': code, 'transformers': 'transformers' in sys.modules}))\n"
+    )
+    argv = ["--data-dir", str(data), "--model", str(model_dir), "--device", "cpu"]
+    proc = subprocess.run(
+        [sys.executable, "-c", script, *argv, "search", "a photo of a red circle", "--json"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert json.loads(lines[-1]) == {"code": 0, "transformers": False}
+    hits = last_json("\n".join(lines[:-1]))
+    assert isinstance(hits, list) and hits
+    assert all(Path(h["path"]).name.startswith("red_circle") for h in hits[:5])
+
+
+def _edit_json(path: Path, **values: object) -> None:
+    data = json.loads(path.read_text())
+    data.update(values)
+    path.write_text(json.dumps(data))
+
+
+def _set_key(folder: Path, key: str, value: object) -> None:
+    _edit_json(folder / "config.json", **{key: value})
+
+
+def _set_text_key(folder: Path, key: str, value: object) -> None:
+    config = json.loads((folder / "config.json").read_text())
+    config["text_config"][key] = value
+    (folder / "config.json").write_text(json.dumps(config))
+
+
+def _drop_text_key(folder: Path, key: str) -> None:
+    config = json.loads((folder / "config.json").read_text())
+    del config["text_config"][key]
+    (folder / "config.json").write_text(json.dumps(config))
