@@ -78,6 +78,50 @@ def measure_float32(
     return out
 
 
+@dataclass
+class OnnxRates:
+    """The image tower under onnxruntime (photofind's CPU path, core.onnx_tower)."""
+
+    rates: EncoderRates
+    export_seconds: float  # the one-time export and check, as the first indexing run pays
+    load_seconds: float  # loading the export and checking it, as every later process pays
+    cosine: float  # worst agreement with torch's vectors on the timed batch
+
+
+def measure_onnx(
+    encoder: Encoder, batch_sizes: Sequence[int], images_per_size: int, cache: Path
+) -> OnnxRates | None:
+    """E through onnxruntime, timed as `measure_float32` times torch; None where photofind
+    would not use it (the runtime is missing or disagrees with torch)."""
+    import torch
+
+    from photofind.core import onnx_tower
+
+    start = time.perf_counter()
+    tower = onnx_tower.load(encoder, cache)
+    export = time.perf_counter() - start
+    if tower is None:
+        return None
+    start = time.perf_counter()
+    tower = onnx_tower.load(encoder, cache)
+    load = time.perf_counter() - start
+    assert tower is not None
+    out = EncoderRates()
+    pixels = _pixels(max(batch_sizes)).numpy()
+    for bs in batch_sizes:
+        x = np.ascontiguousarray(pixels[:bs])
+        tower(x)
+        batches = max(2, math.ceil(images_per_size / bs))
+        times = _timed_batches(lambda x=x: tower(x), batches)
+        out.rates[("float32, onnxruntime", bs)] = bs / statistics.median(times)
+    x = pixels[: min(batch_sizes)]
+    ours = tower(x)
+    with torch.inference_mode():
+        theirs = _features(encoder.model.get_image_features(pixel_values=torch.from_numpy(x)))
+    cos = (ours * theirs).sum(1) / np.linalg.norm(ours, axis=1) / np.linalg.norm(theirs, axis=1)
+    return OnnxRates(out, export, load, float(cos.min()))
+
+
 def measure_bfloat16(encoder: Encoder, batch: int, batches: int) -> EncoderRates:
     """E in bfloat16, and how closely its vectors agree with float32's (worst cosine).
 

@@ -38,6 +38,15 @@ def _hermetic_env(
         monkeypatch.delenv(var, raising=False)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _shared_export_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One ONNX export of the fixture model's image tower serves the whole session, child
+    processes included (core.onnx_tower keeps exports in PHOTOFIND_CACHE_DIR)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PHOTOFIND_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
 @pytest.fixture(scope="session")
 def model_dir() -> Path:
     assert (FIXTURE_MODEL / "config.json").exists(), (

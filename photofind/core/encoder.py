@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import torch
 
     from photofind.core.download import DownloadProgress
+    from photofind.core.onnx_tower import OnnxImageTower
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,9 @@ def resolve_device(preference: str = "auto") -> str:
 
 # Text lengths queries are padded to (in tokens); longer ones use the model's full context.
 TEXT_BUCKETS = (16, 32)
+# Batches at least this big go through onnxruntime on the CPU (core.onnx_tower): an indexing
+# batch gains a quarter of its time; a single photo would not repay loading the runtime.
+ONNX_MIN_BATCH = 4
 
 
 def model_key(ref: str) -> str:
@@ -168,6 +172,10 @@ class Encoder:
         self._buckets = TEXT_BUCKETS if clip else ()
         # The text tower traced per padded length, for one query at a time (warm_up_queries).
         self._traced: dict[int, Any] = {}
+        # Where the image tower's ONNX export is kept; None: photos are encoded by torch.
+        self.onnx_cache: Path | None = None
+        self._onnx: OnnxImageTower | None = None
+        self._onnx_tried = False
 
     @classmethod
     def load(
@@ -193,9 +201,14 @@ class Encoder:
         with _quiet_hub_logs():
             model, tokenizer, processor = _load_parts(ref, dtype, on_download, cancel, text_only)
         model.to(dev).eval()
-        return cls(
+        encoder = cls(
             model, tokenizer, Preprocessing.from_processor(processor), model_key(ref), dev, dtype
         )
+        if dev == "cpu" and not encoder.text_only:
+            from photofind.core.onnx_tower import default_cache_dir
+
+            encoder.onnx_cache = default_cache_dir()
+        return encoder
 
     def encode_pixels(self, pixels: np.ndarray | torch.Tensor) -> np.ndarray:
         """A batch of preprocessed images (N, 3, H, W) -> (N, dim) unit vectors. A tensor
@@ -204,6 +217,14 @@ class Encoder:
 
         if self.text_only:
             raise RuntimeError("this encoder holds only the text tower; load the whole model")
+        if isinstance(pixels, np.ndarray) and len(pixels) >= ONNX_MIN_BATCH:
+            tower = self._onnx_tower()
+            if tower is not None:
+                try:
+                    return unit_rows(tower(pixels.astype(np.float32, copy=False)))
+                except Exception as exc:  # the runtime failing mid-run: torch carries on
+                    log.warning("onnxruntime failed (%s); encoding photos with torch", exc)
+                    self._onnx = None
         with torch.inference_mode():
             if isinstance(pixels, torch.Tensor):
                 batch = pixels
@@ -215,6 +236,19 @@ class Encoder:
                 batch = batch.pin_memory().to(self.device, non_blocking=True)
             batch = batch.to(self.device, self.dtype)
             return _unit(self.model.get_image_features(pixel_values=batch))
+
+    def _onnx_tower(self) -> OnnxImageTower | None:
+        if not self._onnx_tried and self.onnx_cache is not None and self.device == "cpu":
+            self._onnx_tried = True
+            from photofind.core import onnx_tower
+
+            self._onnx = onnx_tower.load(self, self.onnx_cache)
+        return self._onnx
+
+    @property
+    def uses_onnx(self) -> bool:
+        """Whether batches of photos are being encoded by onnxruntime."""
+        return self._onnx is not None
 
     def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
         return self.encode_pixels(np.stack([self.preprocess(im) for im in images]))
@@ -318,6 +352,22 @@ def _text_tower(model: Any) -> Any:
     return _text_tower_module()(model)
 
 
+def image_tower(model: Any) -> Any:
+    """The image tower as one module from pixels to features (what the ONNX export records)."""
+    import torch
+
+    class ImageTower(torch.nn.Module):
+        def __init__(self, model: Any) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, pixel_values: Any) -> Any:
+            out = self.model.get_image_features(pixel_values=pixel_values)
+            return out if isinstance(out, torch.Tensor) else out.pooler_output
+
+    return ImageTower(model)
+
+
 def _quantize_text_tower(model: Any) -> bool:
     """Give the text tower's linear layers int8 weights (dynamic quantisation), in place.
 
@@ -354,7 +404,11 @@ def _quantize_text_tower(model: Any) -> bool:
 def _unit(output: Any) -> np.ndarray:
     # transformers 5 returns a model output whose pooler_output holds the projected features.
     features = output if hasattr(output, "float") else output.pooler_output
-    vectors = features.float().cpu().numpy()
+    return unit_rows(features.float().cpu().numpy())
+
+
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Each row scaled to length 1, as float32."""
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from photofind.core.encoder import model_key, resolve_device
+from photofind.core.encoder import model_key, resolve_device, unit_rows
 
 if TYPE_CHECKING:
     import torch
@@ -135,9 +135,7 @@ class ClipTextTower:
             ids[row, : len(encoding.ids)] = torch.tensor(encoding.ids)
         with torch.inference_mode():
             features = self._features(ids.to(self.device))
-        vectors = features.float().cpu().numpy()
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+        return unit_rows(features.float().cpu().numpy())
 
     def _features(self, ids: torch.Tensor) -> torch.Tensor:
         import torch
