@@ -91,11 +91,13 @@ def _key(encoder: Encoder) -> str:
     import onnxruntime
     import torch
 
-    config = encoder.model.config
+    config = encoder.model.config.to_dict()
+    # How the folder was spelled (relative, absolute) is no part of the model.
+    config.pop("_name_or_path", None)
     parts: list[object] = [
         EXPORT_VERSION,
         encoder.name,
-        config.to_json_string(use_diff=False),
+        json.dumps(config, sort_keys=True, default=str),
         _input_size(encoder),
         torch.__version__,
         onnxruntime.__version__,

@@ -55,15 +55,20 @@ def test_a_single_photo_stays_on_torch(fresh: Encoder) -> None:
     assert not (fresh.onnx_cache and fresh.onnx_cache.exists())
 
 
-def test_the_export_is_reused_by_the_next_load(fresh: Encoder, model_dir: Path) -> None:
+def test_the_export_is_reused_by_the_next_load(
+    fresh: Encoder, model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fresh.encode_pixels(photos(fresh))
     assert fresh.onnx_cache is not None
     (export,) = fresh.onnx_cache.glob("*.onnx")
     written = export.stat().st_mtime_ns
-    again = Encoder.load(str(model_dir), "cpu")
+    # The same folder, spelled relative to the working directory this time.
+    monkeypatch.chdir(model_dir.parent)
+    again = Encoder.load(model_dir.name, "cpu")
     again.onnx_cache = fresh.onnx_cache
     again.encode_pixels(photos(again))
     assert again.uses_onnx and export.stat().st_mtime_ns == written
+    assert list(fresh.onnx_cache.glob("*.onnx")) == [export]
 
 
 def test_another_checkpoint_gets_its_own_export(
