@@ -406,8 +406,11 @@ class Bench:
                 )
                 + " On this VM the naive loop has measured 2.15 to 2.88 photos/s across quiet "
                 "runs (RESULTS.md history), so 4 × naive has ranged from 0.94 to 1.18 × B. "
-                "Only a faster encoder moves it: int8 image-tower weights measured +58 % E "
-                "(benchmarks/PROFILE.md §6) but are not adopted, because photo vectors are "
+                "photofind already encodes through onnxruntime (E above is that runtime's; "
+                "torch eager is slower), and its N-photo run pays the runtime's load, which the "
+                "1-photo run does not (one photo is encoded by torch), inside the margin. "
+                "Beyond that only a faster encoder moves it: int8 image-tower weights measured "
+                "+58 % E (benchmarks/PROFILE.md §6) but are not adopted, because photo vectors are "
                 "stored and their quality cannot be checked on the real checkpoint here; "
                 "published figures for this model show a cost (openai/clip-vit-base-patch32 "
                 "zero-shot ImageNet 63.4 % in float32, 61.9 % with int8 weights and activations, "
