@@ -9,6 +9,7 @@ import socket
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -175,7 +176,8 @@ class Encoder:
         # Where the image tower's ONNX export is kept; None: photos are encoded by torch.
         self.onnx_cache: Path | None = None
         self._onnx: OnnxImageTower | None = None
-        self._onnx_tried = False
+        # None until the first batch; then the background export, or True once settled.
+        self._onnx_export: Future[None] | bool | None = None
 
     @classmethod
     def load(
@@ -204,7 +206,8 @@ class Encoder:
         encoder = cls(
             model, tokenizer, Preprocessing.from_processor(processor), model_key(ref), dev, dtype
         )
-        if dev == "cpu" and not encoder.text_only:
+        # PHOTOFIND_ONNX=0 keeps torch (to compare, or to rule the runtime out of a problem).
+        if dev == "cpu" and not encoder.text_only and os.environ.get("PHOTOFIND_ONNX") != "0":
             from photofind.core.onnx_tower import default_cache_dir
 
             encoder.onnx_cache = default_cache_dir()
@@ -238,12 +241,30 @@ class Encoder:
             return _unit(self.model.get_image_features(pixel_values=batch))
 
     def _onnx_tower(self) -> OnnxImageTower | None:
-        if not self._onnx_tried and self.onnx_cache is not None and self.device == "cpu":
-            self._onnx_tried = True
-            from photofind.core import onnx_tower
+        """The runtime for this batch, if ready. The first batch uses a saved export or
+        starts one in the background (tens of seconds, once per model and machine) and goes
+        through torch meanwhile, as does every batch until the export is done."""
+        cache = self.onnx_cache
+        if self._onnx is not None or cache is None or self._onnx_export is True:
+            return self._onnx
+        from photofind.core import onnx_tower
 
-            self._onnx = onnx_tower.load(self, self.onnx_cache)
+        if self._onnx_export is None:
+            self._onnx = onnx_tower.load_saved(self, cache)
+            export = None if self._onnx else onnx_tower.start_export(self, cache)
+            self._onnx_export = export or True
+        elif self._onnx_export.done():
+            self._onnx = onnx_tower.load_saved(self, cache)
+            self._onnx_export = True
         return self._onnx
+
+    def wait_for_onnx(self) -> bool:
+        """Wait for a background export the encoder started, then load it; whether batches
+        now go through onnxruntime. (Indexing never waits; tests and benchmarks do.)"""
+        if isinstance(self._onnx_export, Future):
+            self._onnx_export.result()
+            self._onnx_tower()
+        return self._onnx is not None
 
     @property
     def uses_onnx(self) -> bool:

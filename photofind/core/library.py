@@ -85,6 +85,11 @@ class Library:
                 on_download=self.on_download,
                 cancel=cancel or self._download_cancel,
             )
+            if self._text_encoder is not None:
+                # From now on the whole model encodes queries: free the text tower loaded
+                # alone, and forget its query vectors, so one precision ranks every query.
+                self._text_encoder = None
+                self.searcher.forget_query_vectors()
         return self._encoder
 
     def text_encoder(self) -> TextEncoder:

@@ -16,7 +16,9 @@ import json
 import logging
 import os
 import tempfile
+import time
 import warnings
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,30 +61,119 @@ class OnnxImageTower:
 
 
 def load(encoder: Encoder, cache_dir: Path) -> OnnxImageTower | None:
-    """The encoder's image tower under onnxruntime, exported into `cache_dir` if it is not
-    there yet; None where that cannot be done or does not agree with torch."""
+    """The encoder's image tower under onnxruntime, exported into `cache_dir` first if need
+    be (waiting for it); None where that cannot be done or does not agree with torch."""
+    export = start_export(encoder, cache_dir)
+    if export is not None:
+        export.result()
+    return load_saved(encoder, cache_dir)
+
+
+def load_saved(encoder: Encoder, cache_dir: Path) -> OnnxImageTower | None:
+    """The export already in `cache_dir`, checked against torch on a probe batch; None when
+    there is none, or it cannot be loaded (then it is deleted, to be made again) or disagrees
+    (deleted, and marked failed so it is not made again for this model and these versions)."""
+    if not _runtime_installed():
+        return None
+    try:
+        path = export_path(encoder, cache_dir)
+        if not path.is_file():
+            return None
+        try:
+            tower: OnnxImageTower | None = OnnxImageTower(_session(path), path)
+        except Exception as exc:  # onnxruntime raises its own types
+            log.info("cannot load %s: %s", path, exc)
+            tower = None
+        if tower is not None and _agrees(tower, encoder):
+            return tower
+        path.unlink(missing_ok=True)  # a damaged file (a full disk, say) is made again
+        if tower is not None:  # it disagrees: another export would too
+            _mark_failed(path, "the export disagreed with torch")
+            log.warning("the image tower under onnxruntime disagrees with torch; using torch")
+    except Exception as exc:  # whatever goes wrong here, torch still works
+        log.info("image tower stays on torch: %s", exc)
+    return None
+
+
+def start_export(encoder: Encoder, cache_dir: Path) -> Future[None] | None:
+    """Export the image tower into `cache_dir` in the background (a child process, waited on
+    by a thread); None when there is nothing to do: already exported, failed before for this
+    model and these versions, too big for one ONNX file, or onnxruntime missing. A failure
+    is recorded beside the export, with its reason."""
+    if not _runtime_installed():
+        return None
+    try:
+        path = export_path(encoder, cache_dir)
+        if path.is_file() or _failed_marker(path).is_file() or _too_big(encoder):
+            return None
+    except Exception as exc:
+        log.info("image tower stays on torch: %s", exc)
+        return None
+    from concurrent.futures import ThreadPoolExecutor
+
+    # Not a daemon: a process that ends meanwhile waits for the export, which the next run
+    # then finds ready.
+    runner = ThreadPoolExecutor(1, thread_name_prefix="photofind-onnx-export")
+    future = runner.submit(_export_or_mark, encoder.name, path)
+    runner.shutdown(wait=False)
+    return future
+
+
+def export_path(encoder: Encoder, cache_dir: Path) -> Path:
+    return cache_dir / f"{_model_prefix(encoder.name)}{_key(encoder)}.onnx"
+
+
+def _runtime_installed() -> bool:
     try:
         import onnxruntime  # noqa: F401
     except ImportError:
-        return None
+        return False
+    return True
+
+
+def _model_prefix(name: str) -> str:
+    return f"image-tower-{hashlib.sha256(name.encode()).hexdigest()[:8]}-"
+
+
+def _failed_marker(path: Path) -> Path:
+    return path.with_suffix(".failed")
+
+
+def _mark_failed(path: Path, reason: str) -> None:
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _failed_marker(path).write_text(reason + "\n", encoding="utf-8")
+
+
+def _export_or_mark(ref: str, path: Path) -> None:
     try:
-        path = cache_dir / f"{_key(encoder)}.onnx"
-        # A file already there may be damaged (a full disk, say): it gets one new export.
-        for _ in range(2):
-            if not path.is_file():
-                _export_in_a_child(encoder.name, path)
-            try:
-                tower: OnnxImageTower | None = OnnxImageTower(_session(path), path)
-            except Exception as exc:  # onnxruntime raises its own types
-                log.info("cannot load %s: %s", path, exc)
-                tower = None
-            if tower is not None and _agrees(tower, encoder):
-                return tower
-            path.unlink(missing_ok=True)
-        log.warning("the image tower under onnxruntime disagrees with torch; using torch")
-    except Exception as exc:  # export and runtime fail in many ways; torch still works
-        log.info("image tower stays on torch: %s", exc)
-    return None
+        _export_in_a_child(ref, path)
+    except BaseException as exc:  # the child's death included: recorded, never raised
+        log.info("exporting the image tower failed: %s", exc)
+        _mark_failed(path, f"{type(exc).__name__}: {exc}")
+        return
+    _remove_older_exports(path)
+
+
+def _remove_older_exports(path: Path) -> None:
+    """Exports of the same model for other weights or versions, and temporary files that
+    a killed export left over a day ago: each is hundreds of MB."""
+    prefix = path.name[: path.name.index("-", len("image-tower-")) + 1]
+    day_ago = time.time() - 86_400
+    for other in path.parent.iterdir():
+        stale = other.name.startswith(prefix) and other.name != path.name
+        stale = stale and other.suffix != ".tmp"  # maybe another process exporting now
+        abandoned = other.suffix == ".tmp" and other.stat().st_mtime < day_ago
+        if stale or abandoned:
+            with contextlib.suppress(OSError):
+                other.unlink()
+
+
+def _too_big(encoder: Encoder) -> bool:
+    # One ONNX file holds at most 2 GB; bigger towers would spill their weights into loose
+    # files beside it. Such models (ViT-H and up) stay on torch.
+    tower = getattr(encoder.model, "vision_model", encoder.model)
+    return sum(p.numel() * p.element_size() for p in tower.parameters()) > 1_800_000_000
 
 
 def _key(encoder: Encoder) -> str:
@@ -107,11 +198,11 @@ def _key(encoder: Encoder) -> str:
     folder = downloaded_folder(encoder.name) if is_hub_id(encoder.name) else Path(encoder.name)
     if folder is not None and folder.is_dir():
         for file in sorted(folder.iterdir()):
-            if file.suffix in (".safetensors", ".bin", ".json"):
-                stat = file.stat()
-                parts.append((file.name, stat.st_size, stat.st_mtime_ns))
-    digest = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:20]
-    return f"image-tower-{digest}"
+            if file.suffix in (".safetensors", ".bin"):
+                # A hub snapshot links each file to a blob named by its content hash.
+                parts.append((file.name, os.path.realpath(file), file.stat().st_size))
+                parts.append(file.stat().st_mtime_ns if not file.is_symlink() else 0)
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:20]
 
 
 def _input_size(encoder: Encoder) -> tuple[int, int]:
@@ -129,8 +220,20 @@ def _export_in_a_child(ref: str, path: Path) -> None:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context, initializer=_start_child) as child:
         child.submit(_export_model, ref, str(path)).result()
+
+
+def _start_child() -> None:
+    # Ctrl+C in a terminal reaches the whole process group: the CLI's first one asks the run
+    # to stop after its batch, which must not kill the export. It also yields the CPU to the
+    # indexing it runs beside.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(10)
 
 
 def _export_model(ref: str, path: str) -> None:

@@ -280,6 +280,10 @@ class Searcher:
                 self._text_vectors[text] = vector
         return [self._text_vectors[t] for t in texts]
 
+    def forget_query_vectors(self) -> None:
+        """Drop the kept query vectors (the encoder that made them was replaced)."""
+        self._text_vectors.clear()
+
     def query(self, text: str, top: int = 20, exclude: frozenset[int] = frozenset()) -> list[Hit]:
         """Photos matching a query in the query language (see photofind.core.query):
         `beach + sunset - people`, `2:dog`, photo paths mixed with text. A query without

@@ -29,6 +29,11 @@ log = logging.getLogger(__name__)
 
 _TOKENIZER_CLASSES = ("CLIPTokenizer", "CLIPTokenizerFast")
 _ACTIVATIONS = ("quick_gelu", "gelu")
+# The normalising and splitting steps of CLIP's tokenizer, as transformers builds them.
+_PIPELINE = {
+    "normalizer": ["NFC", "Replace", "Lowercase"],
+    "pre_tokenizer": ["Split", "ByteLevel"],
+}
 _LAYER = re.compile(r"text_model\.encoder\.layers\.(\d+)\.")
 # What the tower reads of a whole CLIP checkpoint; the image tower is never loaded.
 _PREFIXES = ("text_model.", "text_projection.")
@@ -119,7 +124,7 @@ class ClipTextTower:
             config = _text_config(folder)
             tokenizer = _tokenizer(folder, int(config["max_position_embeddings"]))
             return cls(tokenizer, _text_weights(folder), config, model_key(ref), _device(device))
-        except (NotAClipTextTower, OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        except Exception as exc:  # safetensors, pickle and tokenizers raise their own types
             log.info("text tower of %s loads through transformers: %s", ref, exc)
             return None
 
@@ -182,6 +187,9 @@ def _text_config(folder: Path) -> dict[str, Any]:
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     if config.get("model_type") != "clip" or not isinstance(config.get("text_config"), dict):
         raise NotAClipTextTower(f"model type {config.get('model_type')!r}")
+    if config.get("text_config_dict"):
+        # transformers builds the text settings from this older field and its own defaults.
+        raise NotAClipTextTower("the config has a text_config_dict")
     text = config["text_config"]
     # No defaults are assumed: they belong to the transformers version installed.
     needed = ("num_attention_heads", "layer_norm_eps", "hidden_act", "eos_token_id")
@@ -200,13 +208,28 @@ def _tokenizer(folder: Path, max_positions: int) -> Any:
     settings = json.loads(settings_file.read_text(encoding="utf-8"))
     if settings.get("tokenizer_class") not in _TOKENIZER_CLASSES:
         raise NotAClipTextTower(f"tokenizer class {settings.get('tokenizer_class')!r}")
+    # transformers 5 takes only the vocabulary and merges from tokenizer.json and builds
+    # CLIP's normalising and splitting steps itself; a file whose own steps differ (from an
+    # old converter, say) would tokenize differently here.
+    pipeline = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))
+    steps = {
+        part: [step.get("type") for step in (pipeline.get(part) or {}).get(inner, [])]
+        for part, inner in (("normalizer", "normalizers"), ("pre_tokenizer", "pretokenizers"))
+    }
+    if (
+        steps != _PIPELINE
+        or (pipeline.get("post_processor") or {}).get("type") != "RobertaProcessing"
+    ):
+        raise NotAClipTextTower(f"tokenizer.json's steps are {steps}, not CLIP's")
     try:
         tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
     except Exception as exc:  # tokenizers raises plain Exception, missing file included
         raise NotAClipTextTower(f"tokenizer.json: {exc}") from exc
     tokenizer.no_padding()
     # Long texts are cut as transformers cuts them: to the model's context, end token kept.
-    tokenizer.enable_truncation(min(int(settings.get("model_max_length", 77)), max_positions))
+    tokenizer.enable_truncation(
+        min(int(settings.get("model_max_length", max_positions)), max_positions)
+    )
     if tokenizer.token_to_id("<|endoftext|>") is None:
         raise NotAClipTextTower("the tokenizer has no <|endoftext|> token")
     return tokenizer

@@ -39,27 +39,30 @@ def fresh(model_dir: Path, tmp_path: Path) -> Encoder:
 
 
 def test_a_batch_goes_through_onnxruntime_with_torchs_vectors(fresh: Encoder) -> None:
+    """The first batch starts the export and goes through torch; once the export is done,
+    batches go through onnxruntime, with the same vectors."""
     pixels = photos(fresh)
-    vectors = fresh.encode_pixels(pixels)
-    assert fresh.uses_onnx
+    want = torch_vectors(fresh, pixels)
+    np.testing.assert_allclose(fresh.encode_pixels(pixels), want, atol=1e-5)
+    assert fresh.wait_for_onnx() and fresh.uses_onnx
     assert fresh.onnx_cache is not None and len(list(fresh.onnx_cache.glob("*.onnx"))) == 1
-    cosine = (vectors * torch_vectors(fresh, pixels)).sum(axis=1)
-    assert cosine.min() >= 0.9999
+    vectors = fresh.encode_pixels(pixels)
+    assert (vectors * want).sum(axis=1).min() >= 0.9999
     assert vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
 
 
 def test_a_single_photo_stays_on_torch(fresh: Encoder) -> None:
     fresh.encode_pixels(photos(fresh, ONNX_MIN_BATCH - 1))
-    assert not fresh.uses_onnx
+    assert not fresh.wait_for_onnx()
     assert not (fresh.onnx_cache and fresh.onnx_cache.exists())
 
 
-def test_the_export_is_reused_by_the_next_load(
+def test_a_saved_export_is_used_from_the_first_batch(
     fresh: Encoder, model_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fresh.encode_pixels(photos(fresh))
-    assert fresh.onnx_cache is not None
+    assert fresh.wait_for_onnx() and fresh.onnx_cache is not None
     (export,) = fresh.onnx_cache.glob("*.onnx")
     written = export.stat().st_mtime_ns
     # The same folder, spelled relative to the working directory this time.
@@ -84,15 +87,34 @@ def test_another_checkpoint_gets_its_own_export(
     assert onnx_tower._key(other) != before  # rewritten weights: exported again
 
 
-def test_a_damaged_export_is_exported_again(fresh: Encoder) -> None:
-    assert fresh.onnx_cache is not None
-    fresh.onnx_cache.mkdir(parents=True)
-    damaged = fresh.onnx_cache / f"{onnx_tower._key(fresh)}.onnx"
+def test_a_new_export_removes_the_models_older_ones(fresh: Encoder) -> None:
+    cache = fresh.onnx_cache
+    assert cache is not None
+    cache.mkdir(parents=True)
+    path = onnx_tower.export_path(fresh, cache)
+    prefix = path.name[: -len(".onnx") - 20]
+    older = cache / f"{prefix}{'0' * 20}.onnx"  # the same model, other weights or versions
+    someone_elses = cache / "image-tower-00000000-11111111111111111111.onnx"
+    abandoned, exporting = cache / f"{prefix}a.tmp", cache / f"{prefix}b.tmp"
+    for file in (older, someone_elses, abandoned, exporting):
+        file.write_bytes(b"old")
+    os.utime(abandoned, (1, 1))
+    assert onnx_tower.load(fresh, cache) is not None
+    assert sorted(p.name for p in cache.iterdir()) == sorted(
+        [path.name, someone_elses.name, exporting.name]
+    )
+
+
+def test_a_damaged_export_is_made_again(fresh: Encoder) -> None:
+    cache = fresh.onnx_cache
+    assert cache is not None
+    cache.mkdir(parents=True)
+    damaged = onnx_tower.export_path(fresh, cache)
     damaged.write_bytes(b"half a file")
     pixels = photos(fresh)
-    vectors = fresh.encode_pixels(pixels)
-    assert fresh.uses_onnx and damaged.stat().st_size > 1000
-    assert (vectors * torch_vectors(fresh, pixels)).sum(axis=1).min() >= 0.9999
+    np.testing.assert_allclose(fresh.encode_pixels(pixels), torch_vectors(fresh, pixels), atol=1e-5)
+    assert fresh.wait_for_onnx()
+    assert damaged.stat().st_size > 1000
 
 
 def test_without_onnxruntime_photos_are_encoded_by_torch(
@@ -101,22 +123,46 @@ def test_without_onnxruntime_photos_are_encoded_by_torch(
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import fails, as when missing
     pixels = photos(fresh)
     vectors = fresh.encode_pixels(pixels)
-    assert not fresh.uses_onnx
+    assert not fresh.wait_for_onnx()
     np.testing.assert_allclose(vectors, torch_vectors(fresh, pixels), atol=1e-5)
 
 
-def test_a_runtime_that_disagrees_with_torch_is_not_used(
-    fresh: Encoder, monkeypatch: pytest.MonkeyPatch
+def test_a_runtime_that_disagrees_with_torch_is_not_used_again(
+    fresh: Encoder, model_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(onnx_tower, "PROBE_MIN_COSINE", 1.5)  # nothing can agree this well
     fresh.encode_pixels(photos(fresh))
-    assert not fresh.uses_onnx
-    assert fresh.onnx_cache is not None and not list(fresh.onnx_cache.glob("*.onnx"))
+    assert not fresh.wait_for_onnx()
+    cache = fresh.onnx_cache
+    assert cache is not None and not list(cache.glob("*.onnx"))
+    assert len(list(cache.glob("*.failed"))) == 1
+    again = Encoder.load(str(model_dir), "cpu")
+    again.onnx_cache = cache
+    again.encode_pixels(photos(again))
+    assert again._onnx_export is True  # no export started
+    assert not list(cache.glob("*.onnx"))
+
+
+def test_a_failed_export_is_recorded_not_retried(
+    fresh: Encoder, model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fails(ref: str, path: Path) -> None:
+        raise RuntimeError("the exporter does not know this operator")
+
+    monkeypatch.setattr(onnx_tower, "_export_in_a_child", fails)
+    pixels = photos(fresh)
+    np.testing.assert_allclose(fresh.encode_pixels(pixels), torch_vectors(fresh, pixels), atol=1e-5)
+    assert not fresh.wait_for_onnx()
+    assert fresh.onnx_cache is not None
+    (marker,) = fresh.onnx_cache.glob("*.failed")
+    assert "does not know this operator" in marker.read_text()
+    assert onnx_tower.start_export(fresh, fresh.onnx_cache) is None
 
 
 def test_a_runtime_failing_mid_run_hands_over_to_torch(fresh: Encoder) -> None:
     pixels = photos(fresh)
     fresh.encode_pixels(pixels)
+    assert fresh.wait_for_onnx()
     tower = fresh._onnx
     assert tower is not None
 
@@ -128,7 +174,15 @@ def test_a_runtime_failing_mid_run_hands_over_to_torch(fresh: Encoder) -> None:
     vectors = fresh.encode_pixels(pixels)
     assert not fresh.uses_onnx
     np.testing.assert_allclose(vectors, torch_vectors(fresh, pixels), atol=1e-5)
+    fresh.encode_pixels(pixels)
+    assert not fresh.uses_onnx  # not tried again this run
 
 
 def test_text_only_encoders_have_no_image_tower_to_export(model_dir: Path) -> None:
     assert Encoder.load(str(model_dir), "cpu", text_only=True).onnx_cache is None
+
+
+def test_photofind_onnx_0_keeps_torch(model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Encoder.load(str(model_dir), "cpu").onnx_cache is not None
+    monkeypatch.setenv("PHOTOFIND_ONNX", "0")
+    assert Encoder.load(str(model_dir), "cpu").onnx_cache is None

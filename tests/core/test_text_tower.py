@@ -162,6 +162,11 @@ def test_what_it_does_not_recognise_goes_back_to_transformers(
         "no weights": lambda f: (f / "model.safetensors").unlink(),
         "a missing layer": lambda f: _set_text_key(f, "num_hidden_layers", 3),
         "a broken config": lambda f: (f / "config.json").write_text("{"),
+        "an older text_config_dict": lambda f: _set_key(f, "text_config_dict", {"x": 1}),
+        "other tokenizer steps": lambda f: _edit_json(
+            f / "tokenizer.json", normalizer={"type": "Sequence", "normalizers": []}
+        ),
+        "truncated weights": lambda f: (f / "model.safetensors").write_bytes(b"\0" * 100),
     }
     for name, spoil in cases.items():
         folder = tmp_path / name.replace(" ", "-")
@@ -193,6 +198,26 @@ def test_library_text_search_falls_back_to_transformers(
     try:
         hits = library.search("a photo of a red circle", 5)
         assert isinstance(library._text_encoder, Encoder) and library._text_encoder.text_only
+        assert all(Path(h.path).name.startswith("red_circle") for h in hits)
+    finally:
+        library.close()
+
+
+def test_once_the_whole_model_is_loaded_it_encodes_every_query(
+    model_dir: Path, shapes_dir: Path, tmp_path: Path
+) -> None:
+    """The app may search before its model is loaded; afterwards one encoder, one precision."""
+    from photofind.core.library import Library
+
+    data = tmp_path / "data"
+    index_into(data, model_dir, [shapes_dir])
+    library = Library(data, str(model_dir), "cpu")
+    try:
+        library.search("a photo of a red circle", 5)
+        assert isinstance(library._text_encoder, ClipTextTower)
+        whole = library.encoder()
+        assert library._text_encoder is None and library.text_encoder() is whole
+        hits = library.search("a photo of a red circle", 5)
         assert all(Path(h.path).name.startswith("red_circle") for h in hits)
     finally:
         library.close()
