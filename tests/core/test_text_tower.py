@@ -3,11 +3,13 @@ hands anything it does not recognise back to transformers."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +19,7 @@ from hub_server import FIXTURE_REPO, HubServer
 from shapes import CLASSES, caption
 
 from photofind.core.encoder import Encoder
+from photofind.core.library import Library
 from photofind.core.text_tower import ClipTextTower
 
 TEXTS = [
@@ -181,8 +184,6 @@ def test_library_text_search_falls_back_to_transformers(
 ) -> None:
     """A checkpoint with only the older tokenizer files (vocab.json + merges.txt) is one this
     module does not run; transformers does, and the search still finds red circles."""
-    from photofind.core.library import Library
-
     folder = tmp_path / "model"
     shutil.copytree(model_dir, folder)
     bpe = json.loads((folder / "tokenizer.json").read_text())["model"]
@@ -192,35 +193,23 @@ def test_library_text_search_falls_back_to_transformers(
     (folder / "tokenizer.json").unlink()
     assert ClipTextTower.load(str(folder), "cpu") is None
 
-    data = tmp_path / "data"
-    index_into(data, folder, [shapes_dir])
-    library = Library(data, str(folder), "cpu")
-    try:
+    with indexed_library(folder, shapes_dir, tmp_path) as library:
         hits = library.search("a photo of a red circle", 5)
         assert isinstance(library._text_encoder, Encoder) and library._text_encoder.text_only
-        assert all(Path(h.path).name.startswith("red_circle") for h in hits)
-    finally:
-        library.close()
+        assert red_circles_only(h.path for h in hits)
 
 
 def test_once_the_whole_model_is_loaded_it_encodes_every_query(
     model_dir: Path, shapes_dir: Path, tmp_path: Path
 ) -> None:
     """The app may search before its model is loaded; afterwards one encoder, one precision."""
-    from photofind.core.library import Library
-
-    data = tmp_path / "data"
-    index_into(data, model_dir, [shapes_dir])
-    library = Library(data, str(model_dir), "cpu")
-    try:
+    with indexed_library(model_dir, shapes_dir, tmp_path) as library:
         library.search("a photo of a red circle", 5)
         assert isinstance(library._text_encoder, ClipTextTower)
         whole = library.encoder()
         assert library._text_encoder is None and library.text_encoder() is whole
         hits = library.search("a photo of a red circle", 5)
-        assert all(Path(h.path).name.startswith("red_circle") for h in hits)
-    finally:
-        library.close()
+        assert red_circles_only(h.path for h in hits)
 
 
 def test_a_cli_text_search_does_not_import_transformers(
@@ -249,7 +238,7 @@ def test_a_cli_text_search_does_not_import_transformers(
     assert json.loads(lines[-1]) == {"code": 0, "transformers": False}
     hits = last_json("\n".join(lines[:-1]))
     assert isinstance(hits, list) and hits
-    assert all(Path(h["path"]).name.startswith("red_circle") for h in hits[:5])
+    assert red_circles_only(h["path"] for h in hits[:5])
 
 
 def _edit_json(path: Path, **values: object) -> None:
@@ -272,3 +261,19 @@ def _drop_text_key(folder: Path, key: str) -> None:
     config = json.loads((folder / "config.json").read_text())
     del config["text_config"][key]
     (folder / "config.json").write_text(json.dumps(config))
+
+
+@contextlib.contextmanager
+def indexed_library(model: Path, photos: Path, tmp_path: Path) -> Iterator[Library]:
+    """A library of `photos` indexed with `model`, opened afresh (as a new process would)."""
+    data = tmp_path / "data"
+    index_into(data, model, [photos])
+    library = Library(data, str(model), "cpu")
+    try:
+        yield library
+    finally:
+        library.close()
+
+
+def red_circles_only(paths: Iterable[str]) -> bool:
+    return all(Path(p).name.startswith("red_circle") for p in paths)
