@@ -43,7 +43,15 @@ def _shared_export_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
     """One ONNX export of the fixture model's image tower serves the whole session, child
     processes included (core.onnx_tower keeps exports in PHOTOFIND_CACHE_DIR)."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PHOTOFIND_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+        cache = tmp_path_factory.mktemp("cache")
+        patch.setenv("PHOTOFIND_CACHE_DIR", str(cache))
+        # Made now, so no test leaves an export running in the background for later ones.
+        from photofind.core import onnx_tower
+        from photofind.core.encoder import Encoder
+
+        encoder = Encoder.load(str(FIXTURE_MODEL), "cpu")
+        assert encoder.onnx_cache is not None
+        onnx_tower.load(encoder, encoder.onnx_cache)
         yield
 
 

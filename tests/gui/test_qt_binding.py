@@ -15,10 +15,12 @@ def test_void_qt_calls_keep_none_alive() -> None:
     rect = QRectF(0, 0, 10, 10)
     gc.collect()
     before = sys.getrefcount(None)
-    for _ in range(1000):
+    for _ in range(2000):
         rect.moveCenter(rect.center())  # returns None
     gc.collect()
-    assert sys.getrefcount(None) >= before - 10, (
+    # A broken build loses one reference a call (2000 here); other threads of the test
+    # session (a background export, Qt's) move the count by a few dozen either way.
+    assert sys.getrefcount(None) > before - 1000, (
         "this PySide6 build loses a reference to None on every void call and will abort the "
         "app ('deallocating None'); use PySide6 < 6.12 on Python < 3.12"
     )
