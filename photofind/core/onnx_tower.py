@@ -50,9 +50,8 @@ def default_cache_dir() -> Path:
 class OnnxImageTower:
     """Preprocessed photos (N, 3, H, W) float32 -> image features (N, dim), unnormalised."""
 
-    def __init__(self, session: Any, path: Path) -> None:
+    def __init__(self, session: Any) -> None:
         self.session = session
-        self.path = path
         self._input = session.get_inputs()[0].name
 
     def __call__(self, pixels: np.ndarray) -> np.ndarray:
@@ -80,7 +79,7 @@ def load_saved(encoder: Encoder, cache_dir: Path) -> OnnxImageTower | None:
         if not path.is_file():
             return None
         try:
-            tower: OnnxImageTower | None = OnnxImageTower(_session(path), path)
+            tower: OnnxImageTower | None = OnnxImageTower(_session(path))
         except Exception as exc:  # onnxruntime raises its own types
             log.info("cannot load %s: %s", path, exc)
             tower = None
