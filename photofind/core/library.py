@@ -96,8 +96,9 @@ class Library:
         """What text queries need: the whole model once it is loaded, else its text tower
         alone. A process that only searches by text (a CLI search) then skips importing
         transformers where the checkpoint is one core.text_tower runs (CLIP, already on
-        disk): a cold search takes a third of the time. Otherwise transformers loads the
-        text tower, downloading the model first if need be."""
+        disk): a cold search took 3.2-3.5 s instead of 8.4 (benchmarks/RESULTS.md).
+        Otherwise transformers loads the text tower, downloading the model first if need
+        be."""
         if self._encoder is not None:
             return self._encoder
         if self._text_encoder is None:

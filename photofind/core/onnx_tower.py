@@ -1,9 +1,9 @@
 """The image tower run by ONNX Runtime on the CPU: the same vectors as torch, sooner.
 
-On a 2-core CPU onnxruntime runs CLIP ViT-B/32's image tower about 25 % faster than torch
-eager, with the same vectors (benchmarks/PROFILE.md §6). The tower is exported from the loaded
-torch model the first time a model indexes on a CPU (seconds; about 350 MB on disk for
-ViT-B/32) and kept in a cache folder. Every load checks the runtime against torch on a probe
+On a 2-core CPU onnxruntime runs CLIP ViT-B/32's image tower 8-25 % faster than torch eager,
+with the same vectors (benchmarks/PROFILE.md §6, RESULTS.md). The tower is exported the first
+time a model indexes on a CPU (in the background, about 15 s and 350 MB on disk for ViT-B/32)
+and kept in a cache folder. Every load checks the runtime against torch on a probe
 batch; whatever goes wrong (onnxruntime or onnx missing, an export error, a disagreement)
 leaves the encoder on torch.
 """
