@@ -31,13 +31,10 @@ def main() -> None:
     from photofind.core.library import Library
 
     lap("import core (numpy, PIL, sqlite-utils)")
-    import torch  # noqa: F401
-
-    lap("import torch")
     library = Library(data_dir, model, "cpu")
     lap("open library")
     library.text_encoder()
-    # core.text_tower for CLIP checkpoints on disk, else transformers (imported here).
+    # core.text_tower (onnxruntime) for CLIP checkpoints on disk, else transformers.
     how = "transformers" if "transformers" in sys.modules else "core.text_tower"
     lap(f"load the text tower ({how}: weights, tokenizer)")
     library.searcher.index.refresh()

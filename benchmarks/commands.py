@@ -179,12 +179,23 @@ def gui_available() -> str | None:
 
 
 def measure_window(data_dir: Path, model: Path, work: Path) -> tuple[float, float]:
+    """Seconds from launching the app until its main window was (shown, painted)."""
+    times = probe_window(data_dir, model, work)
+    return times["shown"], times["painted"]
+
+
+def probe_window(
+    data_dir: Path, model: Path, work: Path, query: str | None = None
+) -> dict[str, Any]:
     """Launch `python -m photofind --data-dir D --model M` (via a probe that hooks
-    QApplication.exec) on the offscreen platform; returns seconds from launch until the main
-    window was (shown, painted). Raises RuntimeError with the reason if it never showed."""
+    QApplication.exec) on the offscreen platform; the probe's times (see _gui_probe.py) as
+    seconds from launch. With `query`, it is typed as soon as the window shows, and
+    "results" is when the grid first shows photos. Raises RuntimeError with the reason if
+    the window (or the results) never showed."""
     home = Path(tempfile.mkdtemp(prefix="gui-home-", dir=work))
-    cmd = [sys.executable, str(HERE / "_gui_probe.py"), "--data-dir", str(data_dir)]
-    cmd += ["--model", str(model)]
+    cmd = [sys.executable, str(HERE / "_gui_probe.py")]
+    cmd += ["--probe-query", query] if query else []
+    cmd += ["--data-dir", str(data_dir), "--model", str(model)]
     launched = time.monotonic()
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(home)
@@ -202,11 +213,14 @@ def measure_window(data_dir: Path, model: Path, work: Path) -> tuple[float, floa
     guard.cancel()
     proc.kill()
     _, err = proc.communicate()
-    if not result or "painted" not in result:
+    if not result or "painted" not in result or (query and "results" not in result):
         tail = err.strip().splitlines()
         why = (result or {}).get("error") or (tail[-1] if tail else "no output")
-        raise RuntimeError(f"the app did not show a window ({why})")
-    return result["shown"] - launched, result["painted"] - launched
+        raise RuntimeError(f"the app did not show a window or results ({why})")
+    for key in ("shown", "painted", "typed", "results"):
+        if key in result:
+            result[key] -= launched
+    return result
 
 
 def measure_stalls(photos: int) -> dict[str, Any]:

@@ -10,6 +10,7 @@ quantised: a compressed score range makes near-ties, and near-ties are what roun
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 import tempfile
@@ -23,6 +24,7 @@ import numpy as np
 from photofind.core.encoder import Encoder
 from photofind.core.search import Searcher
 from photofind.core.store import Store
+from photofind.core.text_tower import ClipTextTower
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"
@@ -34,9 +36,14 @@ RECIPE_VERSION = 1
 _CHUNK = 50_000
 
 
-def library_path(n: int) -> Path:
+def library_path(n: int, files: bool = False) -> Path:
     """Each library size is a data dir of its own, kept between runs."""
-    return CACHE / f"search-{n}"
+    return CACHE / (f"files-{n}" if files else f"search-{n}")
+
+
+# Photos of a library with files on disk (ensure_library(files=True)): one byte each, dated
+# the same, 1,000 to a folder, as far as a scan can tell real photos already indexed.
+FILE_MTIME = 1.7e9
 
 
 def synthetic_vectors(start: int, count: int, seed: int = SEED) -> np.ndarray:
@@ -53,13 +60,16 @@ def synthetic_vectors(start: int, count: int, seed: int = SEED) -> np.ndarray:
     return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
 
 
-def photo_path(i: int) -> str:
-    return f"/benchmark/library/{i // 1000:04d}/IMG_{i:07d}.jpg"
+def photo_path(i: int, root: str = "/benchmark/library") -> str:
+    return f"{root}/{i // 1000:04d}/IMG_{i:07d}.jpg"
 
 
-def ensure_library(n: int, model_name: str) -> Path:
-    """A data dir whose library holds `n` photos with vectors for `model_name`."""
-    data_dir = library_path(n)
+def ensure_library(n: int, model_name: str, files: bool = False) -> Path:
+    """A data dir whose library holds `n` photos with vectors for `model_name`. With
+    `files`, the photos exist on disk too, in a library folder `photos` beside the data dir,
+    so a `photofind index` finds every one of them unchanged."""
+    data_dir = library_path(n, files)
+    root = str(data_dir.with_name(data_dir.name + "-photos")) if files else "/benchmark/library"
     store = Store.open(data_dir)
     try:
         conn = store.conn
@@ -73,15 +83,23 @@ def ensure_library(n: int, model_name: str) -> Path:
             conn.execute("DELETE FROM photos")
             conn.execute("DELETE FROM models")
         model_id = store.model_id(model_name, DIM)
+        if files:
+            _write_files(n, root)
+            store.add_folder(root)
+        size = 1 if files else 3_800_000
+        mtime = FILE_MTIME if files else 1.7e9
         conn.execute("BEGIN")
         for start in range(0, n, _CHUNK):
             count = min(_CHUNK, n - start)
             vectors = synthetic_vectors(start, count)
             conn.executemany(
                 "INSERT INTO photos(id, path, size, mtime, hash, width, height, taken_at,"
-                " status, error, indexed_at) VALUES (?, ?, 3800000, 1.7e9, ?, 4000, 3000,"
+                " status, error, indexed_at) VALUES (?, ?, ?, ?, ?, 4000, 3000,"
                 " NULL, 'ok', NULL, '2024-01-01T00:00:00+00:00')",
-                ((start + i + 1, photo_path(start + i), f"{start + i:032x}") for i in range(count)),
+                (
+                    (start + i + 1, photo_path(start + i, root), size, mtime, f"{start + i:032x}")
+                    for i in range(count)
+                ),
             )
             conn.executemany(
                 "INSERT INTO vectors(photo_id, model_id, vector) VALUES (?, ?, ?)",
@@ -100,6 +118,17 @@ def ensure_library(n: int, model_name: str) -> Path:
     finally:
         store.close()
     return data_dir
+
+
+def _write_files(n: int, root: str) -> None:
+    shutil.rmtree(root, ignore_errors=True)
+    for i in range(n):
+        path = photo_path(i, root)
+        if i % 1000 == 0:
+            Path(path).parent.mkdir(parents=True)
+        with open(path, "wb") as f:
+            f.write(b"x")
+        os.utime(path, (FILE_MTIME, FILE_MTIME))
 
 
 QUERY_SUBJECTS = (
@@ -175,7 +204,11 @@ def measure_search(
     store = Store.open(data_dir)
     snapshots = Path(tempfile.mkdtemp(prefix="snapshots-", dir=data_dir))
     try:
-        searcher = Searcher(store, model_name, lambda: encoder, snapshot_dir=snapshots)
+        # Queries go through the text tower a search uses (core.text_tower for CLIP).
+        text = ClipTextTower.load(encoder.name) or encoder
+        searcher = Searcher(
+            store, model_name, lambda: encoder, text_encoder=lambda: text, snapshot_dir=snapshots
+        )
         index = searcher.index
         start = time.perf_counter()
         index.refresh()
@@ -188,15 +221,12 @@ def measure_search(
         n = len(index)
         texts = queries(n_queries)
         # Warm-up with a query not in the timed set: the searcher may cache text vectors,
-        # and every timed query should pay for its text tower as a new query does. The app
-        # warms its text tower up once the model is loaded (Encoder.warm_up_queries); so
-        # does this, so "warm" means what it means in the app.
-        encoder.warm_up_queries()
+        # and every timed query should pay for its text tower as a new query does.
         searcher.text("warm-up query about nothing in particular")
 
         text_ms = [_ms(lambda q=q: searcher.text(q, 20)) for q in texts]
-        encoded = [encoder.encode_texts([q])[0] for q in texts]
-        text_encode_ms = [_ms(lambda q=q: encoder.encode_texts([q])) for q in texts]
+        encoded = [text.encode_texts([q])[0] for q in texts]
+        text_encode_ms = [_ms(lambda q=q: text.encode_texts([q])) for q in texts]
         rank_ms = [_ms(lambda v=v: index.top(v, 20)) for v in encoded]
 
         rng = np.random.default_rng(seed)

@@ -425,7 +425,7 @@ def _cmd_locate(library: Library, args: argparse.Namespace) -> int:
         image = load_photo_file(args.photo).image
     except PhotoLoadError as exc:
         raise QueryError(f"cannot read {args.photo} as a photo: {exc}") from exc
-    encoder = library.encoder()  # the whole model, which the query then shares
+    encoder = library.encoder()  # the image tower scores the patches
     vector, _ = library.searcher.query_vector(args.text)
     heatmap = locate(encoder, image, vector)
     try:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 import socket
 import threading
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -113,8 +113,6 @@ def resolve_device(preference: str = "auto") -> str:
     return "cpu"
 
 
-# Text lengths queries are padded to (in tokens); longer ones use the model's full context.
-TEXT_BUCKETS = (16, 32)
 # Batches at least this big go through onnxruntime on the CPU (core.onnx_tower): it encodes
 # 8-25 % faster (benchmarks); a single photo would not repay loading the runtime.
 ONNX_MIN_BATCH = 4
@@ -155,29 +153,28 @@ class Encoder:
         self.dim = int(getattr(config, "projection_dim", None) or text_config.hidden_size)
         # A text tower loaded on its own (Encoder.load(text_only=True)) cannot encode photos.
         self.text_only = not hasattr(model, "get_image_features")
-        # The text tower runs with int8 weights on the CPU (see _quantize_text_tower); the
-        # image tower, whose vectors are stored, always runs at full precision.
-        self.quantize_text = True
-        self.text_int8 = False
-        self._text_tower_ready = False
         self._text_length = min(
             int(getattr(tokenizer, "model_max_length", 77) or 77),
             int(text_config.max_position_embeddings),
         )
-        # CLIP queries are padded to a few fixed lengths: torch on the CPU pays extra the
-        # first time it meets a new shape, and the full 77 tokens would double the cost of a
-        # short query; CLIP's causal mask and end-token pooling make padding change nothing.
-        # Other families (SigLIP pools the last position, padding included) were trained
-        # padded to their full length and must be fed that way.
-        clip = str(getattr(config, "model_type", "")).startswith("clip")
-        self._buckets = TEXT_BUCKETS if clip else ()
-        # The text tower traced per padded length, for one query at a time (warm_up_queries).
-        self._traced: dict[int, Any] = {}
+        # CLIP's causal mask and end-token pooling make padding change nothing, so a batch
+        # is padded to its longest text. Other families (SigLIP pools the last position,
+        # padding included) were trained padded to their full length and must be fed so.
+        self._pad_to_longest = str(getattr(config, "model_type", "")).startswith("clip")
         # Where the image tower's ONNX export is kept; None: photos are encoded by torch.
         self.onnx_cache: Path | None = None
         self._onnx: OnnxImageTower | None = None
         # None until the first batch; then the background export, or True once settled.
         self._onnx_export: Future[None] | bool | None = None
+
+    @property
+    def logit_scale(self) -> float | None:
+        """The model's own trained logit scale, where it carries one."""
+        scale = getattr(self.model, "logit_scale", None)
+        if scale is None:
+            return None
+        value = float(scale.detach().float().exp())
+        return value if math.isfinite(value) and value > 0 else None
 
     @classmethod
     def load(
@@ -274,68 +271,18 @@ class Encoder:
     def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
         return self.encode_pixels(np.stack([self.preprocess(im) for im in images]))
 
-    @property
-    def traced_lengths(self) -> tuple[int, ...]:
-        return tuple(sorted(self._traced))
-
-    def warm_up_queries(self) -> None:
-        """Make later single queries faster, at a cost of about a second now: on the CPU the
-        text tower is traced (TorchScript) once per padded length. Run eagerly, a query
-        spends about as long in transformers' Python code between operations as in the
-        operations themselves; traced, a ViT-B/32 query's text tower takes ~9 ms instead of
-        ~17 on two cores (benchmarks/PROFILE.md), with the same vectors. Worth it for a
-        process that answers many queries (the app); a one-off CLI search skips it. Where
-        tracing fails, queries simply stay eager."""
-        if self.device != "cpu" or self._traced or not self._buckets:
-            return
-        self.encode_texts(["a photo"])  # the int8 text tower first, as queries will run it
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors for `texts` (float32). A CLIP search in a fresh process uses
+        core.text_tower instead, which gives the same vectors without torch."""
         import torch
 
-        model = self.model
-        model.requires_grad_(False)
-        tower = _text_tower(model).eval()
-        for length in self._buckets:
-            tokens = self.tokenizer(
-                ["a photo"], padding="max_length", max_length=length, return_tensors="pt"
-            )
-            try:
-                with torch.no_grad(), warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # TorchScript's deprecation and tracer notes
-                    example = (tokens["input_ids"], tokens["attention_mask"])
-                    # Not frozen as well: freezing made a query slower (11.8 vs 10.0 ms).
-                    traced = torch.jit.trace(tower, example, check_trace=False, strict=False)
-                    # TorchScript optimises a graph on its first runs: do them now, not on
-                    # the user's first queries.
-                    for _ in range(3):
-                        traced(*example)
-            except Exception as exc:  # any tracer failure only means eager queries
-                log.info("text tower not traced: %s", exc)
-                return
-            self._traced[length] = traced
-
-    def encode_texts(self, texts: Sequence[str], pad_to: int | None = None) -> np.ndarray:
-        """Unit vectors for `texts`. Padding is chosen per batch (`pad_to` forces a length);
-        with CLIP's causal mask it does not change the vectors."""
-        import torch
-
-        if not self._text_tower_ready:
-            self._text_tower_ready = True
-            if self.device == "cpu" and self.quantize_text:
-                self.text_int8 = _quantize_text_tower(self.model)
-        texts = list(texts)
-        longest = max(len(ids) for ids in self.tokenizer(texts, truncation=True)["input_ids"])
-        length = pad_to or next((b for b in self._buckets if longest <= b), self._text_length)
         tokens = self.tokenizer(
-            texts,
-            padding="max_length",
-            max_length=min(length, self._text_length),
+            list(texts),
+            padding="longest" if self._pad_to_longest else "max_length",
+            max_length=self._text_length,
             truncation=True,
             return_tensors="pt",
         )
-        traced = self._traced.get(tokens["input_ids"].shape[1]) if len(texts) == 1 else None
-        if traced is not None:
-            with torch.inference_mode():
-                return _unit(traced(tokens["input_ids"], tokens["attention_mask"]))
         with torch.inference_mode():
             tokens = {k: v.to(self.device) for k, v in tokens.items()}
             if hasattr(self.model, "get_text_features"):
@@ -343,34 +290,6 @@ class Encoder:
             output = self.model(**tokens)
             embeds = getattr(output, "text_embeds", None)
             return _unit(embeds if embeds is not None else output)
-
-
-def _text_tower_module() -> Any:
-    import torch
-
-    class TextTower(torch.nn.Module):
-        """Token ids and mask -> text features, as one module the tracer can record."""
-
-        def __init__(self, model: Any) -> None:
-            super().__init__()
-            self.model = model
-
-        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
-            if hasattr(self.model, "get_text_features"):
-                out = self.model.get_text_features(
-                    input_ids=input_ids, attention_mask=attention_mask
-                )
-            else:
-                out = self.model(input_ids=input_ids, attention_mask=attention_mask)
-                out = getattr(out, "text_embeds", out)
-            return out if isinstance(out, torch.Tensor) else out.pooler_output
-
-    return TextTower
-
-
-def _text_tower(model: Any) -> Any:
-    # The class is made on first use: torch is imported lazily throughout this module.
-    return _text_tower_module()(model)
 
 
 def image_tower(model: Any) -> Any:
@@ -387,39 +306,6 @@ def image_tower(model: Any) -> Any:
             return out if isinstance(out, torch.Tensor) else out.pooler_output
 
     return ImageTower(model)
-
-
-def _quantize_text_tower(model: Any) -> bool:
-    """Give the text tower's linear layers int8 weights (dynamic quantisation), in place.
-
-    A query is one sequence, so the text tower is bound by streaming its float32 weights:
-    int8 weights make a query about 1.8x faster on a 2-core CPU, with query vectors at cosine
-    >= 0.998 to float32 (benchmarks/PROFILE.md; tests check the fixture model). Only queries
-    change; stored photo vectors do not. torch has deprecated this API in favour of torchao,
-    so where it is missing or fails the tower stays in float32. Returns whether it applied.
-    """
-    import torch
-
-    names = [
-        name
-        for name, module in model.named_modules()
-        if name.startswith("text") and isinstance(module, torch.nn.Linear)
-    ]
-    engines = set(torch.backends.quantized.supported_engines)
-    if not names or not engines & {"fbgemm", "x86", "qnnpack"}:
-        return False
-    try:
-        from torch.ao import quantization
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # deprecation notices, on every load
-            quantization.quantize_dynamic(
-                model, {name: quantization.default_dynamic_qconfig for name in names}, inplace=True
-            )
-    except (ImportError, RuntimeError, AttributeError, AssertionError) as exc:
-        log.info("text tower stays in float32: %s", exc)
-        return False
-    return True
 
 
 def _unit(output: Any) -> np.ndarray:
@@ -462,29 +348,14 @@ def _load_parts(
         )
 
     try:
-        if path.is_dir():
+        if not path.is_dir():
+            download_if_missing(ref, on_download, cancel)
+        try:
             parts = load(local_only=True)
-        else:
-            try:
-                parts = load(local_only=True)
-            except OSError:
-                if not _hub_reachable():
-                    raise ModelLoadError(
-                        f"model {ref!r} is not downloaded yet and the Hugging Face hub cannot be "
-                        "reached; connect once to download it, or pass a local model folder with "
-                        "--model PATH (or PHOTOFIND_MODEL)",
-                        offline=True,
-                    ) from None
-                # Our own download first: progress, cancel and resume, into the standard cache.
-                from photofind.core.download import download_model
-
-                for progress in download_model(ref, cancel):
-                    if on_download is not None:
-                        on_download(progress)
-                try:
-                    parts = load(local_only=True)
-                except OSError:  # something else transformers wants: let it fetch that
-                    parts = load(local_only=False)
+        except OSError:
+            if path.is_dir():
+                raise
+            parts = load(local_only=False)  # something else transformers wants: let it fetch
     except ModelLoadError:
         raise
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
@@ -501,6 +372,31 @@ def _load_parts(
             "with image and text towers"
         )
     return parts
+
+
+def download_if_missing(
+    ref: str,
+    on_download: Callable[[DownloadProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> None:
+    """Download hub model `ref` into the Hugging Face cache unless it is there already (a
+    local folder is left as it is), reporting to `on_download`; `cancel` stops it with
+    DownloadCancelled, and the next call resumes. Our own download, not transformers': it
+    has progress, cancel and resume."""
+    from photofind.core.download import download_model, is_downloaded
+
+    if is_downloaded(ref):
+        return
+    if not _hub_reachable():
+        raise ModelLoadError(
+            f"model {ref!r} is not downloaded yet and the Hugging Face hub cannot be "
+            "reached; connect once to download it, or pass a local model folder with "
+            "--model PATH (or PHOTOFIND_MODEL)",
+            offline=True,
+        )
+    for progress in download_model(ref, cancel):
+        if on_download is not None:
+            on_download(progress)
 
 
 # Model families whose text tower transformers can load on its own from the whole checkpoint.

@@ -56,6 +56,8 @@ MIN_CORES_FOR_PROCESSES = 4
 # Reuses and failures need no model; commit them in chunks so a long move-only run keeps
 # its progress if it is interrupted.
 MAX_UNWRITTEN = 256
+# How often a run that has nothing to do but wait for the model looks again.
+MODEL_WAIT_SECONDS = 0.05
 
 
 @dataclass
@@ -79,7 +81,7 @@ class IndexCounts:
 
 @dataclass(frozen=True)
 class IndexProgress:
-    phase: str  # "scanning", "indexing" or "done"
+    phase: str  # "scanning", "loading" (the model, before encoding), "indexing" or "done"
     done: int  # files scanned (scanning) or photos processed (indexing)
     total: int  # photos to process; 0 while scanning
     rate: float  # photos processed per second in the indexing phase
@@ -213,7 +215,7 @@ def _decode_file(item: _Hashed) -> _Decoded | Failed | _NotNow:
 def index_library(
     store: Store,
     model_name: str,
-    load_encoder: Callable[[], Encoder],
+    load_encoder: Callable[[], Encoder | None],
     folders: Iterable[str],
     *,
     excluded: Iterable[str] = (),
@@ -225,7 +227,10 @@ def index_library(
     decode_processes: bool | None = None,
 ) -> Iterator[IndexProgress]:
     """Index new and changed photos under `folders`, reuse vectors of moved files, and remove
-    photos whose files are gone. The encoder is loaded only if something needs encoding.
+    photos whose files are gone. The encoder is loaded only if something needs encoding;
+    `load_encoder` may return None while it is still loading elsewhere (the app loads it on a
+    thread of its own): then files are read and hashed meanwhile, moved photos reuse their
+    vectors, and "loading" progress is yielded while nothing else can be done.
 
     `settle_seconds` > 0 defers files modified that recently (a copy still in progress); they
     are neither indexed nor removed, and a later run picks them up. So are files that change
@@ -321,7 +326,7 @@ class _Pipeline:
         store: Store,
         model_name: str,
         model_id: int | None,
-        load_encoder: Callable[[], Encoder],
+        load_encoder: Callable[[], Encoder | None],
         counts: IndexCounts,
         batch_size: int,
         settle_seconds: float = 0.0,
@@ -350,6 +355,7 @@ class _Pipeline:
         self.cpu_shared = False  # _share_the_cpu has run
         self.jpegs: gpu_jpeg.GpuJpegDecoder | None = None  # set by _share_the_cpu
         self.batch: list[_Decoded | _Jpeg] = []
+        self.for_the_model: list[_Hashed | _ForCpu] = []  # to decode once the model is loaded
         self.workers = 1
         self.total = 0
 
@@ -397,28 +403,42 @@ class _Pipeline:
         workers: int,
     ) -> Iterator[IndexProgress]:
         window = 2 * self.batch_size + workers
-        while queue or inflight:
+        while queue or inflight or self.for_the_model:
             if cancel.is_set():
                 for f in inflight:
                     f.cancel()
                 # Keep what is decoded but not encoded for next time; commit what is final.
                 self._flush()
                 return
-            while queue and len(inflight) < window:
+            if self.for_the_model and self._encoder() is not None:
+                inflight |= {self._submit_decode(pool, item) for item in self.for_the_model}
+                self.for_the_model = []
+            while queue and len(inflight) + len(self.for_the_model) < window:
                 inflight.add(pool.submit(self._in_turn, _read_and_hash, queue.pop()))
+            if not inflight:  # only the model is awaited
+                self._flush()
+                yield IndexProgress("loading", self.done, total, 0.0, self.counts)
+                time.sleep(MODEL_WAIT_SECONDS)
+                continue
             finished, inflight = wait(inflight, timeout=0.5, return_when=FIRST_COMPLETED)
             for fut in finished:
                 follow_up = self._take(fut.result())
-                if follow_up is not None:
+                if follow_up is None:
+                    continue
+                if self._encoder() is None:
+                    self.for_the_model.append(follow_up)
+                else:
                     inflight.add(self._submit_decode(pool, follow_up))
-            if len(self.batch) >= self.batch_size or (not queue and not inflight):
+            idle = not queue and not inflight and not self.for_the_model
+            if len(self.batch) >= self.batch_size or idle:
                 self._encode_batch()
-            if len(self.unwritten) >= MAX_UNWRITTEN or (not queue and not inflight):
+            if len(self.unwritten) >= MAX_UNWRITTEN or idle:
                 self._flush()
             yield IndexProgress("indexing", self.done, total, self.rate, self.counts)
 
     def _submit_decode(self, threads: Executor, item: _Hashed | _ForCpu) -> Future[object]:
         encoder = self._encoder()
+        assert encoder is not None, "decoding waits for the model"
         if not self.cpu_shared:
             self._share_the_cpu(encoder)
         if isinstance(item, _ForCpu):
@@ -503,16 +523,18 @@ class _Pipeline:
         else:
             self.counts.encoded += 1
 
-    def _encoder(self) -> Encoder:
+    def _encoder(self) -> Encoder | None:
         if self.encoder is None:
             self.encoder = self.load_encoder()
-            self.model_id = self.store.model_id(self.model_name, self.encoder.dim)
+            if self.encoder is not None:
+                self.model_id = self.store.model_id(self.model_name, self.encoder.dim)
         return self.encoder
 
     def _encode_batch(self) -> None:
         if not self.batch:
             return
         encoder = self._encoder()
+        assert encoder is not None, "photos are decoded only once the model is loaded"
         batch = self._gpu_decoded(self.batch, encoder)
         self.batch = []
         if not batch:

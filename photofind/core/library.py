@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from photofind.core.encoder import DEFAULT_MODEL, Encoder, TextEncoder, model_key
+import numpy as np
+
+from photofind.core.encoder import (
+    DEFAULT_MODEL,
+    Encoder,
+    TextEncoder,
+    download_if_missing,
+    model_key,
+)
 from photofind.core.errors import FolderNotFoundError
 from photofind.core.filters import Filters
 from photofind.core.indexer import IndexProgress, index_library
@@ -16,12 +26,12 @@ from photofind.core.lock import index_lock
 from photofind.core.scanning import is_within
 from photofind.core.search import Hit, Searcher
 from photofind.core.store import Store
-from photofind.core.tags import Tagger, TagScore, counts, load_vocabulary, logit_scale_of
+from photofind.core.tags import Tagger, TagScore, counts, load_vocabulary
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from photofind.core.download import DownloadProgress
+
+log = logging.getLogger(__name__)
 
 
 def default_data_dir() -> Path:
@@ -48,9 +58,12 @@ class Library:
         # Hears a first run's model download (see Encoder.load); indexing's cancel stops it.
         self.on_download = on_download
         self._download_cancel: threading.Event | None = None
+        # Told, on the loading thread, when the whole model has loaded (the app sets it).
+        self.on_encoder_loaded: Callable[[Encoder], None] | None = None
         self.model_name = model_key(model)
         self.store = Store.open(data_dir)
-        self._encoder: Encoder | None = None
+        self._encoder: Future[Encoder] | None = None
+        self._encoder_lock = threading.Lock()
         self._text_encoder: TextEncoder | None = None
         self._tagger: tuple[dict[str, str], Tagger] | None = None
         self._filtered_out: tuple[tuple[object, ...], frozenset[int]] | None = None
@@ -77,49 +90,99 @@ class Library:
         self.store.close()
 
     def encoder(self, cancel: threading.Event | None = None) -> Encoder:
-        """The loaded model; loading it may first download it (`cancel` stops that)."""
-        if self._encoder is None:
-            self._encoder = Encoder.load(
-                self.model,
-                self.device,
-                on_download=self.on_download,
-                cancel=cancel or self._download_cancel,
-            )
-            if self._text_encoder is not None:
-                # From now on the whole model encodes queries: free the text tower loaded
-                # alone, and forget its query vectors, so one precision ranks every query.
-                self._text_encoder = None
-                self.searcher.forget_query_vectors()
-        return self._encoder
+        """The whole model, for encoding photos; loading it may first download it (`cancel`
+        stops that). Waits for a load `load_encoder_in_background` started."""
+        loading = self.load_encoder_in_background(cancel)
+        try:
+            return loading.result()
+        except BaseException:
+            self._forget_failed_load(loading)
+            raise
 
-    def text_encoder(self) -> TextEncoder:
-        """What text queries need: the whole model once it is loaded, else its text tower
-        alone. A process that only searches by text (a CLI search) then skips importing
-        transformers where the checkpoint is one core.text_tower runs (CLIP, already on
-        disk): a cold search took 3.2-3.5 s instead of 8.4 (benchmarks/RESULTS.md).
-        Otherwise transformers loads the text tower, downloading the model first if need
-        be."""
-        if self._encoder is not None:
+    def load_encoder_in_background(self, cancel: threading.Event | None = None) -> Future[Encoder]:
+        """Start loading the whole model on a thread of its own, unless that has begun. torch
+        and transformers take seconds to import: meanwhile this library's own thread goes on
+        answering queries, which need neither (see `text_encoder`)."""
+        with self._encoder_lock:
+            if self._encoder is None:
+                loading: Future[Encoder] = Future()
+                loading.set_running_or_notify_cancel()
+                self._encoder = loading
+                threading.Thread(
+                    target=self._load_encoder,
+                    args=(loading, cancel or self._download_cancel),
+                    name="photofind-model-load",
+                    daemon=True,
+                ).start()
             return self._encoder
+
+    def _load_encoder(self, loading: Future[Encoder], cancel: threading.Event | None) -> None:
+        try:
+            encoder = Encoder.load(
+                self.model, self.device, on_download=self.on_download, cancel=cancel
+            )
+        except BaseException as exc:
+            loading.set_exception(exc)
+            return
+        if self.on_encoder_loaded is not None:
+            try:
+                self.on_encoder_loaded(encoder)
+            except Exception:  # the model is loaded all the same
+                log.exception("on_encoder_loaded failed")
+        loading.set_result(encoder)
+
+    def _forget_failed_load(self, loading: Future[Encoder]) -> None:
+        """A load that failed is tried again on the next call (the model may be fixed)."""
+        with self._encoder_lock:
+            if self._encoder is loading and loading.exception() is not None:
+                self._encoder = None
+
+    def encoder_if_ready(self) -> Encoder | None:
+        """The whole model if it has loaded, else None after starting its load; raises what
+        a failed load raised."""
+        loading = self.load_encoder_in_background()
+        return self.encoder() if loading.done() else None
+
+    @property
+    def encoder_loaded(self) -> bool:
+        loading = self._encoder
+        return loading is not None and loading.done() and loading.exception() is None
+
+    def text_encoder(self, cancel: threading.Event | None = None) -> TextEncoder:
+        """What text queries need. For the CLIP family that is core.text_tower, which needs
+        neither torch nor transformers: a search starts in well under a second, and the app
+        answers queries while the whole model loads. Other families load their text tower
+        through transformers. A hub model not downloaded yet is downloaded first."""
         if self._text_encoder is None:
             from photofind.core.text_tower import ClipTextTower
 
-            self._text_encoder = ClipTextTower.load(self.model, self.device) or Encoder.load(
-                self.model,
-                self.device,
-                on_download=self.on_download,
-                cancel=self._download_cancel,
-                text_only=True,
-            )
+            cancel = cancel or self._download_cancel
+            download_if_missing(self.model, self.on_download, cancel)
+            self._text_encoder = ClipTextTower.load(self.model)
+            if self._text_encoder is None:
+                self._text_encoder = (
+                    self.encoder()
+                    if self.encoder_loaded
+                    else Encoder.load(
+                        self.model,
+                        self.device,
+                        on_download=self.on_download,
+                        cancel=cancel,
+                        text_only=True,
+                    )
+                )
         return self._text_encoder
 
     def tagger(self) -> Tagger:
         """Tags of the vocabulary in tags.txt (read each time, so edits apply at once), for
-        this model; the tag vectors are computed once per vocabulary."""
+        this model; the tag vectors are computed once per vocabulary. Each model's own
+        logit scale calibrates its tags: CLIP's text tower carries it; for other families
+        the whole model is loaded."""
         vocabulary = load_vocabulary(self.data_dir)
         if self._tagger is None or self._tagger[0] != vocabulary:
-            encoder = self.encoder()  # the whole model: its own logit scale calibrates tags
-            tagger = Tagger(vocabulary, encoder.encode_texts, logit_scale_of(encoder.model))
+            text = self.text_encoder()
+            source = text if getattr(text, "logit_scale", None) else self.encoder()
+            tagger = Tagger(vocabulary, source.encode_texts, source.logit_scale)
             self._tagger = (vocabulary, tagger)
         return self._tagger[1]
 
@@ -128,7 +191,9 @@ class Library:
         tagger = self.tagger()
         index = self.searcher.index
         index.refresh()
-        has = tagger.mask(index.matrix, tag)
+        if not len(index):
+            return frozenset()
+        has = np.concatenate([tagger.mask(m, tag) for m in index.segments()])
         return frozenset(int(i) for i in index.ids[~has])
 
     def search(
@@ -188,7 +253,7 @@ class Library:
         index.refresh()
         if not len(index):
             return dict.fromkeys(tagger.names, 0)
-        return counts(tagger.tags_of(index.matrix), tagger.names)
+        return counts([t for m in index.segments() for t in tagger.tags_of(m)], tagger.names)
 
     def folder_available(self, folder: str) -> bool:
         """Whether a library folder can be read now. A folder that is missing is not (an
@@ -236,16 +301,20 @@ class Library:
         cancel: threading.Event | None = None,
         settle_seconds: float = 0.0,
         wait_for_lock: bool = False,
+        model_in_background: bool = False,
     ) -> Iterator[IndexProgress]:
         """Bring the index up to date (see `index_library`). Only one process indexes a library
-        at a time: a second raises LibraryBusyError, or waits its turn with `wait_for_lock`."""
+        at a time: a second raises LibraryBusyError, or waits its turn with `wait_for_lock`.
+        The model is loaded only once something needs encoding; with `model_in_background`
+        on a thread of its own, while the run yields "loading" progress (the app answers
+        queries between yields)."""
         self._download_cancel = cancel
         with index_lock(self.data_dir, wait=wait_for_lock):
             final = None
             for progress in index_library(
                 self.store,
                 self.model_name,
-                self.encoder,
+                self.encoder_if_ready if model_in_background else self.encoder,
                 self.store.folders(),
                 excluded=self.store.excluded(),
                 cancel=cancel,

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
+from photofind.core import snapshot
 from photofind.core.ann_index import ApproximateIndex
 from photofind.core.encoder import Encoder, TextEncoder
 from photofind.core.errors import PhotoLoadError, QueryError
 from photofind.core.imaging import load_photo_file
 from photofind.core.query import LocatedQueryError, Query, combine, parse_query
+from photofind.core.scoring import dot_scores
 from photofind.core.store import Store
 
 # How many of the best results get exact float32 scores, and how many more candidates are
@@ -40,44 +42,54 @@ class Hit:
 
 
 class VectorIndex:
-    """The active model's vectors as one in-memory matrix, kept up to date with the store.
-
-    Held in float16: half the memory of float32 (1 KB a photo at 512 dimensions) and, through
-    torch's half-precision matrix-vector kernel, faster to scan than float32 in numpy. Unit
-    vectors lose nothing that changes a ranking in practice (top-10 recall against float32 is
-    measured by the benchmarks).
+    """The active model's vectors, kept up to date with the store, in float16: half the
+    memory of float32 (1 KB a photo at 512 dimensions). Unit vectors lose nothing that
+    changes a ranking in practice (top-10 recall against float32 is measured by the
+    benchmarks), and the head of each ranking is re-scored from the stored float32 vectors.
 
     Reading every vector from SQLite takes seconds at a million photos, so it happens as
-    rarely as possible: while indexing only adds photos, a refresh appends just the new rows;
-    and a snapshot of the matrix in `snapshot_dir` (written atomically) lets the next process
-    start from it plus what was added since. Removals, which are rare, mean a full reload."""
+    rarely as possible. A snapshot of the matrix in `snapshot_dir` (core.snapshot) is mapped
+    into memory by the next process, which reads only the rows written since; while
+    indexing only adds photos, a refresh appends just the new rows. So the vectors are two
+    segments: the mapped snapshot, and the rows held in memory beside it. Removals, which
+    are rare, mean a full reload."""
 
     def __init__(self, store: Store, model_name: str, snapshot_dir: Path | None = None) -> None:
         self.store = store
         self.model_name = model_name
         self.snapshot_dir = snapshot_dir
-        self._ids = np.zeros(0, dtype=np.int64)
-        self._rows = np.zeros((0, 0), dtype=np.float16)  # capacity >= len, for appends
-        self._count = 0
+        self._base_ids = np.zeros(0, dtype=np.int64)  # the mapped snapshot's
+        self._base = np.zeros((0, 0), dtype=np.float16)
+        self._tail_ids = np.zeros(0, dtype=np.int64)
+        self._rows = np.zeros((0, 0), dtype=np.float16)  # capacity >= tail, for appends
+        self._tail = 0
+        self._all_ids: np.ndarray | None = None
         self._model_id: int | None = None
         self._revision: int | None = None
-        self._snapshot_rows = 0  # rows in the snapshot on disk (0: none)
 
     def __len__(self) -> int:
-        return self._count
+        return len(self._base_ids) + self._tail
 
     @property
     def ids(self) -> np.ndarray:
-        return self._ids[: self._count]
+        if self._all_ids is None:
+            self._all_ids = np.concatenate([self._base_ids, self._tail_ids[: self._tail]])
+        return self._all_ids
+
+    def segments(self) -> list[np.ndarray]:
+        """The matrix in its parts, in the order of `ids`; use them to avoid a copy."""
+        return [m for m in (self._base, self._rows[: self._tail]) if len(m)]
 
     @property
     def matrix(self) -> np.ndarray:
-        return self._rows[: self._count]
+        """The whole matrix (a copy when it is in two segments)."""
+        parts = self.segments()
+        return parts[0] if len(parts) == 1 else np.concatenate(parts) if parts else self._rows
 
     @property
     def nbytes(self) -> int:
-        """Memory held for the vectors, spare capacity for appends included."""
-        return int(self._rows.nbytes + self._ids.nbytes)
+        """Memory held for the vectors (mapped or not), spare capacity for appends included."""
+        return int(self._base.nbytes + self._rows.nbytes + self.ids.nbytes)
 
     def refresh(self) -> None:
         revision = self.store.revision()
@@ -97,11 +109,13 @@ class VectorIndex:
             self._save_snapshot(model_id, revision)
         self._model_id = model_id
         self._revision = revision
-        if self._snapshot_rows and self._count > self._snapshot_rows * SNAPSHOT_REFRESH:
+        if len(self._base_ids) and len(self) > len(self._base_ids) * SNAPSHOT_REFRESH:
             self._save_snapshot(model_id, revision)
 
     def _replace(self, ids: np.ndarray, matrix: np.ndarray) -> None:
-        self._ids, self._rows, self._count = ids, matrix, len(ids)
+        self._base_ids, self._base = np.zeros(0, dtype=np.int64), np.zeros((0, 0), np.float16)
+        self._tail_ids, self._rows, self._tail = ids, matrix, len(ids)
+        self._all_ids = None
 
     def _append(self, ids: np.ndarray, matrix: np.ndarray) -> None:
         if not len(ids):
@@ -111,70 +125,64 @@ class VectorIndex:
             assert self._model_id is not None
             self._replace(*self.store.vectors(self._model_id, np.float16))
             return
-        needed = self._count + len(ids)
-        if needed > len(self._ids) or self._rows.shape[1:] != matrix.shape[1:]:
+        needed = self._tail + len(ids)
+        if needed > len(self._tail_ids) or self._rows.shape[1:] != matrix.shape[1:]:
             # Some headroom, so indexing one batch at a time does not copy the whole matrix
             # every batch; small enough to keep memory near 1 KB a photo.
             capacity = needed + max(APPEND_HEADROOM_ROWS, needed // 16)
             ids_buffer = np.zeros(capacity, dtype=np.int64)
             rows = np.zeros((capacity, matrix.shape[1]), dtype=np.float16)
-            ids_buffer[: self._count] = self.ids
-            if self._count:
-                rows[: self._count] = self.matrix
-            self._ids, self._rows = ids_buffer, rows
-        self._ids[self._count : needed] = ids
-        self._rows[self._count : needed] = matrix
-        self._count = needed
+            if self._tail:
+                ids_buffer[: self._tail] = self._tail_ids[: self._tail]
+                rows[: self._tail] = self._rows[: self._tail]
+            self._tail_ids, self._rows = ids_buffer, rows
+        self._tail_ids[self._tail : needed] = ids
+        self._rows[self._tail : needed] = matrix
+        self._tail = needed
+        self._all_ids = None
 
     # -- the snapshot on disk -------------------------------------------------
 
     def _snapshot_path(self, model_id: int) -> Path | None:
         if self.snapshot_dir is None:
             return None
-        return self.snapshot_dir / f"{self.store.library_id()}-model{model_id}.npz"
+        return self.snapshot_dir / f"{self.store.library_id()}-model{model_id}.vectors"
 
     def _load_snapshot(self, model_id: int) -> bool:
         path = self._snapshot_path(model_id)
-        if path is None or not path.is_file():
+        saved = snapshot.load(path) if path is not None else None
+        if saved is None:
             return False
-        try:
-            with np.load(path) as saved:
-                revision = int(saved["revision"])
-                ids, matrix = saved["ids"], saved["matrix"]
-        except (OSError, ValueError, KeyError, EOFError):
-            return False  # damaged or from another version: the store has everything
-        if revision > self.store.revision() or self.store.removed_since(revision):
+        if saved.revision > self.store.revision() or self.store.removed_since(saved.revision):
             return False
-        self._replace(ids, matrix)
-        self._snapshot_rows = len(ids)
-        self._append(*self.store.vectors(model_id, np.float16, since=revision))
+        self._replace(np.zeros(0, dtype=np.int64), np.zeros((0, 0), np.float16))
+        self._base_ids, self._base = saved.ids, saved.matrix
+        self._append(*self.store.vectors(model_id, np.float16, since=saved.revision))
         return True
 
     def _save_snapshot(self, model_id: int, revision: int) -> None:
         path = self._snapshot_path(model_id)
-        if path is None or self._count < SNAPSHOT_MIN_PHOTOS:
+        if path is None or len(self) < SNAPSHOT_MIN_PHOTOS:
             return
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            with open(tmp, "wb") as f:
-                np.savez(f, ids=self.ids, matrix=self.matrix, revision=np.int64(revision))
-            os.replace(tmp, path)
-        except OSError:
-            return  # only a speed-up; searching works without it
-        self._snapshot_rows = self._count
+        path.with_suffix(".npz").unlink(missing_ok=True)  # the layout before core.snapshot
+        if snapshot.save(path, self.ids, self.segments(), revision):
+            saved = snapshot.load(path)
+            if saved is not None:  # from now on mapped: the rows in memory are freed
+                self._replace(np.zeros(0, dtype=np.int64), np.zeros((0, 0), np.float16))
+                self._base_ids, self._base = saved.ids, saved.matrix
 
     def top(
         self, query: np.ndarray, k: int, exclude: frozenset[int] = frozenset()
     ) -> list[tuple[int, float]]:
         """The k best (photo id, score) pairs, best first, without sorting every score."""
         self.refresh()
-        if not len(self.ids) or k <= 0:
+        if not len(self) or k <= 0:
             return []
         query = np.asarray(query, dtype=np.float32)
         scores = self.scores(query)
+        ids = self.ids
         if exclude:
-            scores[np.isin(self.ids, list(exclude))] = -np.inf
+            scores[np.isin(ids, list(exclude))] = -np.inf
         # Half precision blurs near-ties, so the head of the ranking (what a person sees
         # first) is re-scored from the stored float32 vectors: exact order, exact scores.
         head = min(k, EXACT_HEAD)
@@ -183,12 +191,12 @@ class VectorIndex:
         best = best[np.argsort(-scores[best], kind="stable")]
         best = best[np.isfinite(scores[best])]
         rescored = best[: head + EXACT_MARGIN]
-        exact = self._exact_scores(self.ids[rescored], query)
+        exact = self._exact_scores(ids[rescored], query)
         order = [j for j in np.argsort(-exact, kind="stable")[:head] if np.isfinite(exact[j])]
-        ranked = [(int(self.ids[rescored[j]]), float(exact[j])) for j in order]
+        ranked = [(int(ids[rescored[j]]), float(exact[j])) for j in order]
         chosen = {int(rescored[j]) for j in order}
         tail = [i for i in best if int(i) not in chosen][: k - len(ranked)]
-        return ranked + [(int(self.ids[i]), float(scores[i])) for i in tail]
+        return ranked + [(int(ids[i]), float(scores[i])) for i in tail]
 
     def sample_scores(self, query: np.ndarray, size: int = SCORE_SAMPLE) -> np.ndarray:
         """`query`'s scores over an even sample of about `size` photos (all of a smaller
@@ -197,7 +205,8 @@ class VectorIndex:
         if not len(self):
             return np.zeros(0, dtype=np.float32)
         step = max(1, len(self) // size)
-        return self.matrix[::step].astype(np.float32) @ np.asarray(query, dtype=np.float32)
+        query = np.asarray(query, dtype=np.float32)
+        return np.concatenate([m[::step].astype(np.float32) @ query for m in self.segments()])
 
     def _exact_scores(self, ids: np.ndarray, query: np.ndarray) -> np.ndarray:
         vectors = self.store.vectors_of(ids, self._model_id) if self._model_id else {}
@@ -207,12 +216,9 @@ class VectorIndex:
         )
 
     def scores(self, query: np.ndarray) -> np.ndarray:
-        """Every photo's dot product with `query`, as float32."""
-        import torch
-
-        matrix = torch.from_numpy(self.matrix)
-        vector = torch.from_numpy(np.asarray(query, dtype=np.float16))
-        return torch.mv(matrix, vector).float().numpy()
+        """Every photo's dot product with `query`, as float32, in the order of `ids`."""
+        parts = [dot_scores(m, query) for m in self.segments()]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
 
 
 class Searcher:

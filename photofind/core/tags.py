@@ -15,7 +15,6 @@ first use for the user to edit.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -158,15 +157,6 @@ class Tagger:
             raise QueryError(f"no tag {tag!r}; the tags are: {known}")
         column = self.names.index(tag)
         return self.probabilities(vectors)[:, column] >= MIN_PROBABILITY
-
-
-def logit_scale_of(model: object) -> float | None:
-    """The model's own trained logit scale, where it carries one."""
-    scale = getattr(model, "logit_scale", None)
-    if scale is None:
-        return None
-    value = float(scale.detach().exp()) if hasattr(scale, "detach") else float(scale)
-    return value if math.isfinite(value) and value > 0 else None
 
 
 def counts(tags_per_photo: Sequence[Sequence[str]], names: Sequence[str]) -> dict[str, int]:

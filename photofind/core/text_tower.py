@@ -1,29 +1,29 @@
-"""CLIP's text tower in plain torch, read straight from a checkpoint's files.
+"""CLIP's text tower run by ONNX Runtime, built straight from a checkpoint's files.
 
-A text search in a fresh process (a CLI `search`) needs only the text tower and the
-tokenizer. Through transformers, importing the library alone is 3-4 s of an 8 s cold search
-(benchmarks/RESULTS.md); this path needs torch, safetensors and tokenizers, and skips that
-import. It serves the CLIP family only, whose text transformer is small and fixed. Anything it
-does not recognise makes `ClipTextTower.load` return None, and the caller loads the model
-through transformers as before. Tests hold its vectors to transformers' own.
+Searching needs only the text tower, the tokenizer and the stored vectors. This module reads
+the tower's weights with safetensors, lays them into an ONNX graph of CLIP's text transformer
+and hands that to onnxruntime, so a search never imports torch or transformers: together
+they are most of a cold start (benchmarks/RESULTS.md), and the app answers queries while the
+whole model is still loading. No export step is needed, so a model works for search as soon
+as it is on disk. It serves the CLIP family only, whose text transformer is small and fixed.
+Anything it does not recognise makes `ClipTextTower.load` return None, and the caller loads
+the model through transformers. Tests hold its vectors to transformers' own.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from photofind.core.encoder import model_key, resolve_device, unit_rows
-
-if TYPE_CHECKING:
-    import torch
+from photofind.core.encoder import model_key, unit_rows
+from photofind.core.onnx_graph import GraphBuilder, cpu_session
 
 log = logging.getLogger(__name__)
 
@@ -36,85 +36,39 @@ _PIPELINE = {
 }
 _LAYER = re.compile(r"text_model\.encoder\.layers\.(\d+)\.")
 # What the tower reads of a whole CLIP checkpoint; the image tower is never loaded.
-_PREFIXES = ("text_model.", "text_projection.")
+_PREFIXES = ("text_model.", "text_projection.", "logit_scale")
 
 
 class NotAClipTextTower(Exception):
     """The checkpoint is not one this module can run: load it through transformers."""
 
 
-@dataclass(frozen=True)
-class _Layer:
-    norm1: tuple[torch.Tensor, torch.Tensor]  # (weight, bias) of each part
-    qkv: tuple[torch.Tensor, torch.Tensor]  # q, k and v projections as one: one matmul, not 3
-    out: tuple[torch.Tensor, torch.Tensor]
-    norm2: tuple[torch.Tensor, torch.Tensor]
-    fc1: tuple[torch.Tensor, torch.Tensor]
-    fc2: tuple[torch.Tensor, torch.Tensor]
-
-
 class ClipTextTower:
-    """Texts -> unit vectors, as CLIPModel.get_text_features computes them."""
+    """Texts -> unit vectors, as CLIPModel.get_text_features computes them (float32)."""
+
+    device = "cpu"
 
     def __init__(
-        self,
-        tokenizer: Any,
-        weights: dict[str, torch.Tensor],
-        config: dict[str, Any],
-        name: str,
-        device: str,
+        self, tokenizer: Any, weights: dict[str, np.ndarray], config: dict[str, Any], name: str
     ) -> None:
-        import torch
-
         self.name = name
-        self.device = device
-        # As Encoder: half precision on GPUs, float32 on the CPU.
-        self.dtype = torch.float16 if device in ("cuda", "mps") else torch.float32
         self.tokenizer = tokenizer
         # Right padding with the end token, as transformers pads CLIP queries.
         self.pad_id = int(tokenizer.token_to_id("<|endoftext|>"))
-        self.heads = int(config["num_attention_heads"])
-        self.eps = float(config["layer_norm_eps"])
-        self.activation = str(config["hidden_act"])
         # Checkpoints saved before transformers fixed CLIP's end token (PR #24773) say 2 and
         # pool the highest token id, which is the end token in CLIP's vocabulary.
         self.eos = int(config["eos_token_id"])
-
-        def get(key: str) -> torch.Tensor:
-            if key not in weights:
-                raise NotAClipTextTower(f"the weights have no {key}")
-            return weights[key].to(device, self.dtype)
-
-        def pair(prefix: str) -> tuple[torch.Tensor, torch.Tensor]:
-            return get(f"{prefix}.weight"), get(f"{prefix}.bias")
-
-        self.token_embedding = get("text_model.embeddings.token_embedding.weight")
-        self.position_embedding = get("text_model.embeddings.position_embedding.weight")
-        self.width = int(self.token_embedding.shape[1])
-        if self.width % self.heads:
-            raise NotAClipTextTower(f"{self.heads} heads do not divide width {self.width}")
-        count = 1 + max((int(m[1]) for k in weights if (m := _LAYER.match(k))), default=-1)
-        if count != int(config.get("num_hidden_layers", count)) or not count:
-            raise NotAClipTextTower(f"the weights hold {count} text layers, not as configured")
-        self.layers: list[_Layer] = []
-        for i in range(count):
-            p = f"text_model.encoder.layers.{i}"
-            q, k, v = (pair(f"{p}.self_attn.{x}_proj") for x in "qkv")
-            self.layers.append(
-                _Layer(
-                    norm1=pair(f"{p}.layer_norm1"),
-                    qkv=(torch.cat([q[0], k[0], v[0]]), torch.cat([q[1], k[1], v[1]])),
-                    out=pair(f"{p}.self_attn.out_proj"),
-                    norm2=pair(f"{p}.layer_norm2"),
-                    fc1=pair(f"{p}.mlp.fc1"),
-                    fc2=pair(f"{p}.mlp.fc2"),
-                )
-            )
-        self.final_norm = pair("text_model.final_layer_norm")
-        self.projection = get("text_projection.weight")
+        self.projection = _get(weights, "text_projection.weight").T.copy()
+        scale = weights.get("logit_scale")
+        self.logit_scale = float(np.exp(float(scale))) if scale is not None else None
+        self.token_embedding = _get(weights, "text_model.embeddings.token_embedding.weight")
+        self.position_embedding = _get(weights, "text_model.embeddings.position_embedding.weight")
+        self.heads = int(config["num_attention_heads"])
+        self.session = _build_session(weights, config)
+        self._masks: dict[int, np.ndarray] = {}
 
     @classmethod
-    def load(cls, ref: str, device: str = "auto") -> ClipTextTower | None:
+    def load(cls, ref: str) -> ClipTextTower | None:
         """The text tower of `ref` (a local folder, or a hub id already downloaded), or None
         when this module cannot run it: then load the model through transformers."""
         folder = _folder_of(ref)
@@ -123,46 +77,109 @@ class ClipTextTower:
         try:
             config = _text_config(folder)
             tokenizer = _tokenizer(folder, int(config["max_position_embeddings"]))
-            return cls(tokenizer, _text_weights(folder), config, model_key(ref), _device(device))
-        except Exception as exc:  # safetensors, pickle and tokenizers raise their own types
+            return cls(tokenizer, _text_weights(folder), config, model_key(ref))
+        except Exception as exc:  # safetensors, onnxruntime and tokenizers raise their own
             log.info("text tower of %s loads through transformers: %s", ref, exc)
             return None
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
-        import torch
-
         encodings = self.tokenizer.encode_batch(list(texts))
         longest = max(len(e.ids) for e in encodings)
         # Padded on the right with the end token; the causal mask keeps padding away from
         # every position up to a text's own end token, which is the one pooled.
-        ids = torch.full((len(encodings), longest), self.pad_id, dtype=torch.long)
+        ids = np.full((len(encodings), longest), self.pad_id, dtype=np.int64)
         for row, encoding in enumerate(encodings):
-            ids[row, : len(encoding.ids)] = torch.tensor(encoding.ids)
-        with torch.inference_mode():
-            features = self._features(ids.to(self.device))
-        return unit_rows(features.float().cpu().numpy())
+            ids[row, : len(encoding.ids)] = encoding.ids
+        texts, width = len(ids), self.token_embedding.shape[1]
+        embeddings = self.token_embedding[ids] + self.position_embedding[:longest]
+        hidden = self.session.run(
+            None,
+            {
+                "embeddings": embeddings.reshape(-1, width),
+                "split_heads": np.array([texts, longest, self.heads, width // self.heads]),
+                "causal_mask": self._mask(longest),
+            },
+        )[0].reshape(texts, longest, width)
+        ends = ids.argmax(axis=1) if self.eos == 2 else (ids == self.eos).argmax(axis=1)
+        return unit_rows(hidden[np.arange(len(ids)), ends] @ self.projection)
 
-    def _features(self, ids: torch.Tensor) -> torch.Tensor:
-        import torch
-        from torch.nn import functional as F
+    def _mask(self, length: int) -> np.ndarray:
+        if length not in self._masks:
+            above = np.triu(np.ones((length, length), dtype=bool), 1)
+            self._masks[length] = np.where(above, -np.inf, 0.0).astype(np.float32)
+        return self._masks[length]
 
-        rows, length = ids.shape
-        x = F.embedding(ids, self.token_embedding) + self.position_embedding[:length]
-        shape = (rows, length, self.heads, self.width // self.heads)
-        for layer in self.layers:
-            h = F.layer_norm(x, (self.width,), *layer.norm1, eps=self.eps)
-            q, k, v = F.linear(h, *layer.qkv).split(self.width, dim=-1)
-            q, k, v = (t.reshape(shape).transpose(1, 2) for t in (q, k, v))
-            a = F.scaled_dot_product_attention(q, k, v, is_causal=True)
-            x = x + F.linear(a.transpose(1, 2).reshape(rows, length, self.width), *layer.out)
-            h = F.layer_norm(x, (self.width,), *layer.norm2, eps=self.eps)
-            h = F.linear(h, *layer.fc1)
-            h = h * torch.sigmoid(1.702 * h) if self.activation == "quick_gelu" else F.gelu(h)
-            x = x + F.linear(h, *layer.fc2)
-        x = F.layer_norm(x, (self.width,), *self.final_norm, eps=self.eps)
-        legacy = self.eos == 2
-        ends = (ids if legacy else (ids == self.eos).int()).argmax(dim=-1)
-        return F.linear(x[torch.arange(rows), ends], self.projection)
+
+def _get(weights: dict[str, np.ndarray], key: str) -> np.ndarray:
+    if key not in weights:
+        raise NotAClipTextTower(f"the weights have no {key}")
+    return np.ascontiguousarray(weights[key], dtype=np.float32)
+
+
+def _build_session(weights: dict[str, np.ndarray], config: dict[str, Any]) -> Any:
+    """CLIP's text transformer as an ONNX graph over the checkpoint's weights: the token and
+    position embeddings of a batch, as (texts × length, width) rows -> the final layer
+    norm's hidden states, row for row. Embedding, pooling and projection happen in numpy.
+    Linear layers are Gemm nodes over the checkpoint's (out, in) weights as stored."""
+    heads = int(config["num_attention_heads"])
+    eps = float(config["layer_norm_eps"])
+    width = int(_get(weights, "text_model.final_layer_norm.weight").shape[0])
+    if width % heads:
+        raise NotAClipTextTower(f"{heads} heads do not divide width {width}")
+    count = 1 + max((int(m[1]) for k in weights if (m := _LAYER.match(k))), default=-1)
+    if count != int(config.get("num_hidden_layers", count)) or not count:
+        raise NotAClipTextTower(f"the weights hold {count} text layers, not as configured")
+
+    g = GraphBuilder()
+    x = g.input("embeddings", np.float32, ["rows", width])
+    split_heads = g.input("split_heads", np.int64, [4])  # (texts, length, heads, head width)
+    mask = g.input("causal_mask", np.float32, ["length", "length"])
+    rows = g.constant("rows", np.array([-1, width]))
+    scale = g.constant("scale", np.array(1 / math.sqrt(width // heads), dtype=np.float32))
+
+    def linear(h: str, prefix: str) -> str:
+        w, b = (
+            g.weight(f"{prefix}.{p}", _get(weights, f"{prefix}.{p}")) for p in ("weight", "bias")
+        )
+        return g.op("Gemm", h, w, b, transB=1)
+
+    def norm(h: str, prefix: str) -> str:
+        w, b = (
+            g.weight(f"{prefix}.{p}", _get(weights, f"{prefix}.{p}")) for p in ("weight", "bias")
+        )
+        return g.op("LayerNormalization", h, w, b, axis=-1, epsilon=eps)
+
+    for i in range(count):
+        p = f"text_model.encoder.layers.{i}"
+        h = norm(x, f"{p}.layer_norm1")
+        q, k, v = (
+            g.op("Reshape", linear(h, f"{p}.self_attn.{t}_proj"), split_heads) for t in "qkv"
+        )
+        scores = g.op(
+            "MatMul",
+            g.op("Transpose", q, perm=[0, 2, 1, 3]),
+            g.op("Transpose", k, perm=[0, 2, 3, 1]),
+        )
+        attention = g.op("Softmax", g.op("Add", g.op("Mul", scores, scale), mask), axis=-1)
+        mixed = g.op("MatMul", attention, g.op("Transpose", v, perm=[0, 2, 1, 3]))
+        joined = g.op("Reshape", g.op("Transpose", mixed, perm=[0, 2, 1, 3]), rows)
+        x = g.op("Add", x, linear(joined, f"{p}.self_attn.out_proj"))
+        h = linear(norm(x, f"{p}.layer_norm2"), f"{p}.mlp.fc1")
+        x = g.op("Add", x, linear(_activation(g, h, config["hidden_act"]), f"{p}.mlp.fc2"))
+    g.output(norm(x, "text_model.final_layer_norm"))
+    return cpu_session(g)
+
+
+def _activation(g: GraphBuilder, h: str, kind: str) -> str:
+    if kind == "quick_gelu":
+        return g.op(
+            "Mul", h, g.op("Sigmoid", g.op("Mul", h, g.constant("quick_gelu", np.float32(1.702))))
+        )
+    # gelu: x * (1 + erf(x / sqrt 2)) / 2, which onnxruntime fuses into one kernel.
+    root2 = g.constant("root2", np.float32(math.sqrt(2)))
+    half = g.constant("half", np.float32(0.5))
+    one = g.constant("one", np.float32(1))
+    return g.op("Mul", g.op("Mul", h, half), g.op("Add", g.op("Erf", g.op("Div", h, root2)), one))
 
 
 def _folder_of(ref: str) -> Path | None:
@@ -172,15 +189,6 @@ def _folder_of(ref: str) -> Path | None:
         return downloaded_folder(ref)
     path = Path(ref).expanduser()
     return path if path.is_dir() else None
-
-
-def _device(preference: str) -> str:
-    from photofind.core.errors import ModelLoadError
-
-    try:
-        return resolve_device(preference)
-    except ModelLoadError as exc:  # transformers' path raises the same, with its message
-        raise NotAClipTextTower(str(exc)) from exc
 
 
 def _text_config(folder: Path) -> dict[str, Any]:
@@ -208,23 +216,19 @@ def _tokenizer(folder: Path, max_positions: int) -> Any:
     settings = json.loads(settings_file.read_text(encoding="utf-8"))
     if settings.get("tokenizer_class") not in _TOKENIZER_CLASSES:
         raise NotAClipTextTower(f"tokenizer class {settings.get('tokenizer_class')!r}")
-    # transformers 5 takes only the vocabulary and merges from tokenizer.json and builds
-    # CLIP's normalising and splitting steps itself; a file whose own steps differ (from an
-    # old converter, say) would tokenize differently here.
-    pipeline = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))
-    steps = {
-        part: [step.get("type") for step in (pipeline.get(part) or {}).get(inner, [])]
-        for part, inner in (("normalizer", "normalizers"), ("pre_tokenizer", "pretokenizers"))
-    }
-    if (
-        steps != _PIPELINE
-        or (pipeline.get("post_processor") or {}).get("type") != "RobertaProcessing"
-    ):
-        raise NotAClipTextTower(f"tokenizer.json's steps are {steps}, not CLIP's")
     try:
         tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
     except Exception as exc:  # tokenizers raises plain Exception, missing file included
         raise NotAClipTextTower(f"tokenizer.json: {exc}") from exc
+    # transformers 5 takes only the vocabulary and merges from tokenizer.json and builds
+    # CLIP's normalising and splitting steps itself; a file whose own steps differ (from an
+    # old converter, say) would tokenize differently here.
+    steps = {
+        part: [s.get("type") for s in _state(getattr(tokenizer, part)).get(inner, [])]
+        for part, inner in (("normalizer", "normalizers"), ("pre_tokenizer", "pretokenizers"))
+    }
+    if steps != _PIPELINE or _state(tokenizer.post_processor).get("type") != "RobertaProcessing":
+        raise NotAClipTextTower(f"tokenizer.json's steps are {steps}, not CLIP's")
     tokenizer.no_padding()
     # Long texts are cut as transformers cuts them: to the model's context, end token kept.
     tokenizer.enable_truncation(
@@ -235,7 +239,12 @@ def _tokenizer(folder: Path, max_positions: int) -> Any:
     return tokenizer
 
 
-def _text_weights(folder: Path) -> dict[str, torch.Tensor]:
+def _state(component: Any) -> dict[str, Any]:
+    """A tokenizer step's settings, as tokenizer.json holds them ({} where there is none)."""
+    return json.loads(component.__getstate__()) if component is not None else {}
+
+
+def _text_weights(folder: Path) -> dict[str, np.ndarray]:
     """The text tower's tensors from the checkpoint's safetensors or PyTorch weights."""
     for name in ("model.safetensors", "pytorch_model.bin"):
         if (folder / name).is_file():
@@ -244,20 +253,21 @@ def _text_weights(folder: Path) -> dict[str, torch.Tensor]:
         if (folder / index).is_file():
             weight_map = json.loads((folder / index).read_text(encoding="utf-8"))["weight_map"]
             shards = {file for key, file in weight_map.items() if key.startswith(_PREFIXES)}
-            weights: dict[str, torch.Tensor] = {}
+            weights: dict[str, np.ndarray] = {}
             for shard in sorted(shards):
                 weights.update(_read(folder / shard))
             return weights
     raise NotAClipTextTower("no model.safetensors or pytorch_model.bin")
 
 
-def _read(path: Path) -> dict[str, torch.Tensor]:
+def _read(path: Path) -> dict[str, np.ndarray]:
     if path.suffix == ".safetensors":
         from safetensors import safe_open
 
-        with safe_open(str(path), framework="pt") as file:
+        with safe_open(str(path), framework="numpy") as file:
             return {k: file.get_tensor(k) for k in file.keys() if k.startswith(_PREFIXES)}  # noqa: SIM118
+    # A pickled checkpoint (older models ship only these) can only be read by torch.
     import torch
 
     state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
-    return {k: v for k, v in state.items() if k.startswith(_PREFIXES)}
+    return {k: v.float().numpy() for k, v in state.items() if k.startswith(_PREFIXES)}

@@ -177,6 +177,7 @@ class MainWindow(QMainWindow):
         w.libraryFailed.connect(self._library_failed)
         w.modelLoading.connect(self._model_loading)
         w.modelReady.connect(self._model_loaded)
+        w.encoderReady.connect(self._encoder_loaded)
         w.modelFailed.connect(self._model_failed)
         w.modelDownloading.connect(self._model_downloading)
         w.tagsChanged.connect(self.page.set_tags)
@@ -216,14 +217,17 @@ class MainWindow(QMainWindow):
         self.search.setPlaceholderText(DOWNLOADING_PLACEHOLDER)
         self.page.download.show_progress(progress)
 
-    def _model_loaded(self, device: str) -> None:
+    def _model_loaded(self, _device: str) -> None:
         self.banner.hide()
         self.page.download.hide()
         self.search.setPlaceholderText(READY_PLACEHOLDER)
-        self.index_status.library.setToolTip(
-            plain_tooltip(f"Model: {self._prefs.model} (on {device})")
-        )
+        self.index_status.library.setToolTip(plain_tooltip(f"Model: {self._prefs.model}"))
         self.flow.model_ready()
+
+    def _encoder_loaded(self, device: str) -> None:
+        self.index_status.library.setToolTip(
+            plain_tooltip(f"Model: {self._prefs.model} (photos encoded on {device})")
+        )
 
     def _model_failed(self, problem: ModelProblem) -> None:
         self._model_failed_to_load = True

@@ -12,6 +12,9 @@ def index_status(progress: IndexProgress, paused: bool = False) -> str:
     """E.g. "Indexing 1,234 of 5,000 · 14 photos/s · about 5 min left"."""
     if progress.phase == "graph":
         return f"Preparing fast search · {progress.done:,} of {progress.total:,} photos"
+    if progress.phase == "loading":
+        waiting = f"{progress.total - progress.done:,} photos to index"
+        return f"Paused · {waiting}" if paused else f"Loading the model… {waiting}"
     if progress.phase == "scanning":
         found = f"{progress.done:,} files so far"
         return f"Paused · {found}" if paused else f"Looking for photos… {found}"

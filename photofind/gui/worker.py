@@ -8,6 +8,7 @@ import contextlib
 import logging
 import os
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QThread, Signal
 
+from photofind.core.encoder import Encoder
 from photofind.core.errors import (
     DownloadCancelled,
     LibraryBusyError,
@@ -86,7 +88,8 @@ class LibraryWorker(QThread):
 
     libraryFailed = Signal(str)
     modelLoading = Signal(str)
-    modelReady = Signal(str)
+    modelReady = Signal(str)  # searching works: queries can be answered
+    encoderReady = Signal(str)  # the whole model has loaded (photos can be encoded), its device
     modelDownloading = Signal(object)  # DownloadProgress, on a first run
     modelFailed = Signal(object)  # ModelProblem
     stateChanged = Signal(object)  # LibraryState
@@ -132,6 +135,7 @@ class LibraryWorker(QThread):
         self._watcher: FolderWatcher | None = None
         self._watch_stop = threading.Event()
         self._watch_thread: threading.Thread | None = None
+        self._torch_threads: int | None = None  # torch's own thread count, once it is loaded
 
     # -- called from the GUI thread -------------------------------------------
 
@@ -148,10 +152,6 @@ class LibraryWorker(QThread):
     def describe(self, photo: str) -> None:
         """The tags that best describe `photo` (answered by `described`)."""
         self._commands.put(lambda: self._describe(photo))
-
-    def refresh_tags(self) -> None:
-        """Read the tag vocabulary again (answered by `tagsChanged`)."""
-        self._commands.put(self._emit_tags)
 
     def locate(self, photo: str, query: str, max_side: int) -> None:
         """Where in `photo` the query matches: a heatmap over it (issue #7's Show Where)."""
@@ -180,9 +180,6 @@ class LibraryWorker(QThread):
             self._paused.clear()
         self._commands.put(_nothing)  # wake the loop so resuming is immediate
 
-    def is_paused(self) -> bool:
-        return self._paused.is_set()
-
     def reload_model(self, model: str, device: str) -> None:
         self._commands.put(lambda: self._reload(model, device))
 
@@ -205,21 +202,23 @@ class LibraryWorker(QThread):
     # -- the worker thread ----------------------------------------------------
 
     def run(self) -> None:
-        with _torch_threads_leaving_one_core():
-            try:
-                self._library = self._open_library(self._model, self._device)
-            except (PhotofindError, OSError) as exc:
-                self.libraryFailed.emit(f"cannot open the library in {self._data_dir}: {exc}")
-                return
-            try:
-                self._emit_state()
-                self._load_model()
-                self._watch()
-                self._loop()
-            finally:
-                self._end_index()
-                self._unwatch()
-                self._library.close()
+        try:
+            self._library = self._open_library(self._model, self._device)
+        except (PhotofindError, OSError) as exc:
+            self.libraryFailed.emit(f"cannot open the library in {self._data_dir}: {exc}")
+            return
+        try:
+            self._emit_state()
+            self._load_model()
+            # Watching a large library's folders takes a moment: after any search asked for.
+            self._commands.put(self._watch)
+            self._loop()
+        finally:
+            self._end_index()
+            self._unwatch()
+            self._library.close()
+            if self._torch_threads is not None:  # as found, for what runs after (tests)
+                sys.modules["torch"].set_num_threads(self._torch_threads)
 
     def _loop(self) -> None:
         while not self._stopping.is_set():
@@ -313,10 +312,17 @@ class LibraryWorker(QThread):
 
     def _locate(self, photo: str, query: str, max_side: int) -> None:
         assert self._library is not None
+        library = self._library
         try:
             if not self._model_ok:
                 raise QueryError("the model is not loaded yet")
-            heat = locate_in_photo(self._library, photo, query, max_side)
+            if not library.encoder_loaded:
+                # Answered once the model has loaded; queries go on meanwhile.
+                library.load_encoder_in_background(self._download_cancel).add_done_callback(
+                    lambda _: self._commands.put(lambda: self._locate(photo, query, max_side))
+                )
+                return
+            heat = locate_in_photo(library, photo, query, max_side)
         except PhotofindError as exc:
             self.locateFailed.emit(photo, query, str(exc))
             return
@@ -327,35 +333,45 @@ class LibraryWorker(QThread):
         self.locateReady.emit(photo, query, heat)
 
     def _load_model(self) -> None:
+        """Make searching work: the text tower (and, on a first run, the model's download).
+        The whole model, which encodes photos, loads on a thread of its own once indexing
+        needs it (Library.index), so the window answers queries meanwhile."""
         assert self._library is not None
+        library = self._library
         self._model_ok = False
-        self.modelLoading.emit(self._library.model)
+        self.modelLoading.emit(library.model)
         if not self._stopping.is_set():
             self._download_cancel.clear()
         try:
-            encoder = self._library.encoder(cancel=self._download_cancel)
+            text = library.text_encoder(cancel=self._download_cancel)
         except DownloadCancelled as exc:
-            self.modelFailed.emit(ModelProblem(self._library.model, str(exc), cancelled=True))
+            self.modelFailed.emit(ModelProblem(library.model, str(exc), cancelled=True))
             return
         except ModelLoadError as exc:
-            self.modelFailed.emit(ModelProblem(self._library.model, str(exc), offline=exc.offline))
+            self.modelFailed.emit(ModelProblem(library.model, str(exc), offline=exc.offline))
             return
         except PhotofindError as exc:
-            self.modelFailed.emit(ModelProblem(self._library.model, str(exc)))
+            self.modelFailed.emit(ModelProblem(library.model, str(exc)))
             return
         except Exception as exc:
             log.exception("model load failed")
-            message = f"cannot load model {self._library.model!r}: {_first_line(exc)}"
-            self.modelFailed.emit(ModelProblem(self._library.model, message))
+            message = f"cannot load model {library.model!r}: {_first_line(exc)}"
+            self.modelFailed.emit(ModelProblem(library.model, message))
             return
-        # The app answers many queries: a second or two now makes each of them faster. It
-        # belongs to loading the model: tracing holds the GIL for up to a few hundred ms at a
-        # time, which the window can bear while it says the model is loading, but not while
-        # it shows results and indexing progress (benchmarks/gui_stall.py).
-        self._guarded(encoder.warm_up_queries)
+        library.on_encoder_loaded = self._encoder_loaded
         self._model_ok = True
-        self.modelReady.emit(encoder.device)
-        self._guarded(self._emit_tags)
+        self.modelReady.emit(getattr(text, "device", "cpu"))
+        # After any search already asked for: the tags take a moment to compute.
+        self._commands.put(lambda: self._guarded(self._emit_tags))
+
+    def _encoder_loaded(self, encoder: Encoder) -> None:
+        """On the loading thread, once the whole model is in memory."""
+        import torch
+
+        # The model's math would otherwise take every core, and the window would stutter.
+        self._torch_threads = self._torch_threads or torch.get_num_threads()
+        torch.set_num_threads(max(1, min(torch.get_num_threads(), (os.cpu_count() or 2) - 1)))
+        self.encoderReady.emit(encoder.device)
 
     def _reload(self, model: str, device: str) -> None:
         assert self._library is not None
@@ -395,7 +411,9 @@ class LibraryWorker(QThread):
         assert self._library is not None
         self._index_wanted = False
         self._cancel = threading.Event()
-        self._run = self._library.index(cancel=self._cancel, settle_seconds=SETTLE_SECONDS)
+        self._run = self._library.index(
+            cancel=self._cancel, settle_seconds=SETTLE_SECONDS, model_in_background=True
+        )
 
     def _step(self) -> None:
         assert self._run is not None
@@ -521,16 +539,3 @@ def _nothing() -> None:
 def _first_line(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
     return (lines[0] if lines else type(exc).__name__)[:200]
-
-
-@contextlib.contextmanager
-def _torch_threads_leaving_one_core() -> Iterator[None]:
-    """The model's math would otherwise take every core, and the GUI thread would stutter."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(max(1, min(before, (os.cpu_count() or 2) - 1)))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)

@@ -1,5 +1,5 @@
-"""core.text_tower: CLIP's text tower without transformers gives transformers' own vectors, and
-hands anything it does not recognise back to transformers."""
+"""core.text_tower: CLIP's text tower on onnxruntime, without torch or transformers, gives
+transformers' own vectors, and hands anything it does not recognise back to transformers."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def edited_copy(model_dir: Path, tmp_path: Path, **text_config: object) -> Path:
 
 
 def test_vectors_match_transformers_one_text_at_a_time_and_in_a_batch(model_dir: Path) -> None:
-    tower = ClipTextTower.load(str(model_dir), "cpu")
+    tower = ClipTextTower.load(str(model_dir))
     assert tower is not None
     want = transformers_vectors(model_dir, TEXTS)
     np.testing.assert_allclose(tower.encode_texts(TEXTS), want, atol=1e-5)
@@ -70,7 +70,7 @@ def test_vectors_match_transformers_one_text_at_a_time_and_in_a_batch(model_dir:
 def test_tokens_are_transformers_tokens(model_dir: Path) -> None:
     from transformers import AutoTokenizer
 
-    tower = ClipTextTower.load(str(model_dir), "cpu")
+    tower = ClipTextTower.load(str(model_dir))
     assert tower is not None
     theirs = AutoTokenizer.from_pretrained(model_dir)(TEXTS, truncation=True)["input_ids"]
     ours = [e.ids for e in tower.tokenizer.encode_batch(TEXTS)]
@@ -81,7 +81,7 @@ def test_tokens_are_transformers_tokens(model_dir: Path) -> None:
 def test_the_tower_finds_the_photo_a_query_describes(model_dir: Path, encoder: Encoder) -> None:
     """Each class's caption is nearest that class's own caption vector from the whole model:
     the same meaning, not only the same numbers on a few strings."""
-    tower = ClipTextTower.load(str(model_dir), "cpu")
+    tower = ClipTextTower.load(str(model_dir))
     assert tower is not None
     captions = [caption(c, s) for c, s in CLASSES]
     ours, whole = tower.encode_texts(captions), encoder.encode_texts(captions)
@@ -101,7 +101,7 @@ def test_config_variants_match_transformers(
     model_dir: Path, tmp_path: Path, change: dict[str, object]
 ) -> None:
     folder = edited_copy(model_dir, tmp_path, **change)
-    tower = ClipTextTower.load(str(folder), "cpu")
+    tower = ClipTextTower.load(str(folder))
     assert tower is not None
     np.testing.assert_allclose(
         tower.encode_texts(TEXTS), transformers_vectors(folder, TEXTS), atol=1e-5
@@ -112,7 +112,7 @@ def test_pytorch_weights_and_sharded_safetensors_load(model_dir: Path, tmp_path:
     import torch
     from safetensors.torch import load_file, save_file
 
-    want = ClipTextTower.load(str(model_dir), "cpu")
+    want = ClipTextTower.load(str(model_dir))
     assert want is not None
     state = load_file(model_dir / "model.safetensors")
 
@@ -135,17 +135,17 @@ def test_pytorch_weights_and_sharded_safetensors_load(model_dir: Path, tmp_path:
     (sharded / "model.safetensors.index.json").write_text(json.dumps({"weight_map": weight_map}))
 
     for folder in (as_bin, sharded):
-        tower = ClipTextTower.load(str(folder), "cpu")
+        tower = ClipTextTower.load(str(folder))
         assert tower is not None, folder.name
         np.testing.assert_array_equal(tower.encode_texts(TEXTS), want.encode_texts(TEXTS))
 
 
 def test_a_downloaded_hub_model_loads_from_the_cache(hub: HubServer, model_dir: Path) -> None:
-    assert ClipTextTower.load(FIXTURE_REPO, "cpu") is None  # not downloaded: transformers' path
-    Encoder.load(FIXTURE_REPO, "cpu")  # downloads it
-    tower = ClipTextTower.load(FIXTURE_REPO, "cpu")
+    assert ClipTextTower.load(FIXTURE_REPO) is None  # not downloaded: transformers' path
+    Encoder.load(FIXTURE_REPO)  # downloads it
+    tower = ClipTextTower.load(FIXTURE_REPO)
     assert tower is not None and tower.name == FIXTURE_REPO
-    local = ClipTextTower.load(str(model_dir), "cpu")
+    local = ClipTextTower.load(str(model_dir))
     assert local is not None
     np.testing.assert_array_equal(tower.encode_texts(TEXTS), local.encode_texts(TEXTS))
 
@@ -175,8 +175,8 @@ def test_what_it_does_not_recognise_goes_back_to_transformers(
         folder = tmp_path / name.replace(" ", "-")
         shutil.copytree(model_dir, folder)
         spoil(folder)
-        assert ClipTextTower.load(str(folder), "cpu") is None, name
-    assert ClipTextTower.load(str(tmp_path / "nowhere"), "cpu") is None
+        assert ClipTextTower.load(str(folder)) is None, name
+    assert ClipTextTower.load(str(tmp_path / "nowhere")) is None
 
 
 def test_library_text_search_falls_back_to_transformers(
@@ -191,43 +191,67 @@ def test_library_text_search_falls_back_to_transformers(
     merges = [m if isinstance(m, str) else " ".join(m) for m in bpe["merges"]]
     (folder / "merges.txt").write_text("#version: 0.2\n" + "\n".join(merges) + "\n")
     (folder / "tokenizer.json").unlink()
-    assert ClipTextTower.load(str(folder), "cpu") is None
+    assert ClipTextTower.load(str(folder)) is None
 
     with indexed_library(folder, shapes_dir, tmp_path) as library:
         hits = library.search("a photo of a red circle", 5)
-        assert isinstance(library._text_encoder, Encoder) and library._text_encoder.text_only
+        text = library.text_encoder()
+        assert isinstance(text, Encoder) and text.text_only
         assert red_circles_only(h.path for h in hits)
 
 
-def test_once_the_whole_model_is_loaded_it_encodes_every_query(
+def test_the_tower_encodes_every_query_before_and_after_the_whole_model_loads(
     model_dir: Path, shapes_dir: Path, tmp_path: Path
 ) -> None:
-    """The app may search before its model is loaded; afterwards one encoder, one precision."""
+    """The app searches before its model is loaded, and goes on with the same float32
+    vectors afterwards: one encoder, one precision, whatever has loaded since."""
     with indexed_library(model_dir, shapes_dir, tmp_path) as library:
-        library.search("a photo of a red circle", 5)
-        assert isinstance(library._text_encoder, ClipTextTower)
+        before = library.search("a photo of a red circle", 10)
+        tower = library.text_encoder()
+        assert isinstance(tower, ClipTextTower)
         whole = library.encoder()
-        assert library._text_encoder is None and library.text_encoder() is whole
-        hits = library.search("a photo of a red circle", 5)
-        assert red_circles_only(h.path for h in hits)
+        assert library.text_encoder() is tower
+        after = library.search("a photo of a red circle", 10)
+        assert [h.path for h in after] == [h.path for h in before]
+        assert red_circles_only(h.path for h in after[:5])
+        np.testing.assert_allclose(tower.encode_texts(TEXTS), whole.encode_texts(TEXTS), atol=1e-5)
 
 
-def test_a_cli_text_search_does_not_import_transformers(
+def test_its_logit_scale_is_the_models_own(model_dir: Path, encoder: Encoder) -> None:
+    tower = ClipTextTower.load(str(model_dir))
+    assert tower is not None and encoder.logit_scale is not None
+    assert tower.logit_scale == pytest.approx(encoder.logit_scale, rel=1e-6)
+
+
+def test_cli_search_and_similar_import_neither_torch_nor_transformers(
     model_dir: Path, shapes_dir: Path, tmp_path: Path
 ) -> None:
-    """The point of the module: a cold `photofind search` skips transformers' 3-4 s import,
-    and still ranks red circles first."""
+    """The point of the module: a cold `photofind search` or `similar` never imports torch or
+    transformers (seconds of a cold start), and still ranks red circles first."""
     data = tmp_path / "data"
     index_into(data, model_dir, [shapes_dir])
+    red_circle = next(p for p in sorted(shapes_dir.iterdir()) if p.name.startswith("red_circle"))
+    for command in (["search", "a photo of a red circle"], ["similar", str(red_circle)]):
+        hits, imported = run_cli_noting_imports(data, model_dir, [*command, "--json"])
+        assert imported == {"torch": False, "transformers": False}, command
+        assert red_circles_only(h["path"] for h in hits[:5]), command
+
+
+def run_cli_noting_imports(
+    data: Path, model_dir: Path, argv: list[str]
+) -> tuple[list[dict[str, object]], dict[str, bool]]:
+    """A `photofind` command in a fresh process: its JSON output, and whether torch and
+    transformers were imported by the time it ended."""
     script = (
         "import json, sys\n"
         "from photofind.cli import main\n"
         "code = main(sys.argv[1:])\n"
-        "print(json.dumps({'code': code, 'transformers': 'transformers' in sys.modules}))\n"
+        "print(json.dumps({m: m in sys.modules for m in ('torch', 'transformers')}))\n"
+        "sys.exit(code)\n"
     )
-    argv = ["--data-dir", str(data), "--model", str(model_dir), "--device", "cpu"]
+    options = ["--data-dir", str(data), "--model", str(model_dir), "--device", "cpu"]
     proc = subprocess.run(
-        [sys.executable, "-c", script, *argv, "search", "a photo of a red circle", "--json"],
+        [sys.executable, "-c", script, *options, *argv],
         capture_output=True,
         text=True,
         env=dict(os.environ),
@@ -235,10 +259,9 @@ def test_a_cli_text_search_does_not_import_transformers(
     )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()
-    assert json.loads(lines[-1]) == {"code": 0, "transformers": False}
     hits = last_json("\n".join(lines[:-1]))
     assert isinstance(hits, list) and hits
-    assert red_circles_only(h["path"] for h in hits[:5])
+    return hits, json.loads(lines[-1])
 
 
 def _edit_json(path: Path, **values: object) -> None:
@@ -268,7 +291,7 @@ def indexed_library(model: Path, photos: Path, tmp_path: Path) -> Iterator[Libra
     """A library of `photos` indexed with `model`, opened afresh (as a new process would)."""
     data = tmp_path / "data"
     index_into(data, model, [photos])
-    library = Library(data, str(model), "cpu")
+    library = Library(data, str(model))
     try:
         yield library
     finally:

@@ -121,7 +121,7 @@ def test_snapshot_starts_the_next_process_with_only_the_new_rows(
     _add(store, vectors[:200], 0)
     first = VectorIndex(store, "m", tmp_path / "snapshots")
     first.refresh()
-    assert len(list((tmp_path / "snapshots").glob("*.npz"))) == 1
+    assert len(list((tmp_path / "snapshots").glob("*.vectors"))) == 1
     _add(store, vectors[200:], 200)  # indexing went on after the snapshot
 
     later = VectorIndex(
@@ -151,3 +151,32 @@ def test_snapshot_starts_the_next_process_with_only_the_new_rows(
     )
     fresh.refresh()
     assert len(fresh) == 299
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty"])
+def test_a_damaged_snapshot_is_rebuilt_from_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, damage: str
+) -> None:
+    """A snapshot that cannot be read (a crash, a full disk, a bad sector) costs one slower
+    start, logged: never a failed search."""
+    from photofind.core import search
+
+    monkeypatch.setattr(search, "SNAPSHOT_MIN_PHOTOS", 100)
+    db = tmp_path / "library.db"
+    store = _open(db)
+    vectors = _unit(np.random.default_rng(7).normal(size=(200, 16)))
+    _add(store, vectors, 0)
+    VectorIndex(store, "m", tmp_path / "snapshots").refresh()
+    (path,) = (tmp_path / "snapshots").glob("*.vectors")
+    data = path.read_bytes()
+    path.write_bytes(
+        {"truncated": data[: len(data) // 2], "garbage": b"\x93NUMPY" + b"x" * 500, "empty": b""}[
+            damage
+        ]
+    )
+
+    later = VectorIndex(Store(sqlite3.connect(db, isolation_level=None)), "m", path.parent)
+    query = vectors[42]
+    assert [pid for pid, _ in later.top(query, 5)] == _exact_top(store, query, 5)
+    assert "cannot be used" in caplog.text
+    assert path.stat().st_size == len(data), "rewritten whole"
