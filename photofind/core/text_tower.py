@@ -16,7 +16,10 @@ import json
 import logging
 import math
 import re
+import struct
+import threading
 from collections.abc import Sequence
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +40,40 @@ _PIPELINE = {
 _LAYER = re.compile(r"text_model\.encoder\.layers\.(\d+)\.")
 # What the tower reads of a whole CLIP checkpoint; the image tower is never loaded.
 _PREFIXES = ("text_model.", "text_projection.", "logit_scale")
+
+
+def load_early(ref: str) -> None:
+    """Start loading `ref`'s text tower now; the next `ClipTextTower.load(ref)` takes it. For
+    the app, before it shows its window: the tokenizer is built here, on the calling thread,
+    because building it holds the GIL for over a tenth of a second (benchmarks/PROFILE.md
+    §7), which a window already on screen would show as a freeze; the rest (weights,
+    onnxruntime's session) needs little of the GIL and goes on a thread of its own while
+    the window starts."""
+    folder = _folder_of(ref)
+    if folder is None:
+        return
+    early: Future[ClipTextTower | None] = Future()
+    with _early_lock:
+        if folder in _early:
+            return
+        _early[folder] = early
+    early.set_running_or_notify_cancel()
+    try:
+        config = _text_config(folder)
+        tokenizer = _tokenizer(folder, int(config["max_position_embeddings"]))
+    except Exception as exc:
+        log.info("text tower of %s loads through transformers: %s", ref, exc)
+        early.set_result(None)
+        return
+
+    def finish() -> None:
+        early.set_result(ClipTextTower._load(folder, ref, config, tokenizer))
+
+    threading.Thread(target=finish, name="photofind-text-tower", daemon=True).start()
+
+
+_early: dict[Path, Future[ClipTextTower | None]] = {}
+_early_lock = threading.Lock()
 
 
 class NotAClipTextTower(Exception):
@@ -70,15 +107,28 @@ class ClipTextTower:
     @classmethod
     def load(cls, ref: str) -> ClipTextTower | None:
         """The text tower of `ref` (a local folder, or a hub id already downloaded), or None
-        when this module cannot run it: then load the model through transformers."""
+        when this module cannot run it: then load the model through transformers. Takes
+        the tower `load_early` started, if any."""
         folder = _folder_of(ref)
         if folder is None:
             return None
+        with _early_lock:
+            early = _early.pop(folder, None)
+        return early.result() if early is not None else cls._load(folder, ref)
+
+    @classmethod
+    def _load(
+        cls,
+        folder: Path,
+        ref: str,
+        config: dict[str, Any] | None = None,
+        tokenizer: Any = None,
+    ) -> ClipTextTower | None:
         try:
-            config = _text_config(folder)
-            tokenizer = _tokenizer(folder, int(config["max_position_embeddings"]))
+            config = config or _text_config(folder)
+            tokenizer = tokenizer or _tokenizer(folder, int(config["max_position_embeddings"]))
             return cls(tokenizer, _text_weights(folder), config, model_key(ref))
-        except Exception as exc:  # safetensors, onnxruntime and tokenizers raise their own
+        except Exception as exc:  # onnxruntime and tokenizers raise their own types
             log.info("text tower of %s loads through transformers: %s", ref, exc)
             return None
 
@@ -262,12 +312,35 @@ def _text_weights(folder: Path) -> dict[str, np.ndarray]:
 
 def _read(path: Path) -> dict[str, np.ndarray]:
     if path.suffix == ".safetensors":
-        from safetensors import safe_open
-
-        with safe_open(str(path), framework="numpy") as file:
-            return {k: file.get_tensor(k) for k in file.keys() if k.startswith(_PREFIXES)}  # noqa: SIM118
+        return _mapped_safetensors(path)
     # A pickled checkpoint (older models ship only these) can only be read by torch.
     import torch
 
     state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
     return {k: v.float().numpy() for k, v in state.items() if k.startswith(_PREFIXES)}
+
+
+_SAFETENSORS_TYPES = {"F32": np.float32, "F16": np.float16}
+
+
+def _mapped_safetensors(path: Path) -> dict[str, np.ndarray]:
+    """The text tower's tensors as views of the file mapped into memory. The safetensors
+    package copies each tensor into memory while holding the GIL, which stalls the app's
+    window for as long (over 100 ms for ViT-B/32's token embedding); a view costs nothing
+    until its pages are read, by onnxruntime without the GIL or a row at a time. The file's
+    layout: an 8-byte little-endian header length, a JSON header naming each tensor's
+    dtype, shape and byte offsets, then the data."""
+    with open(path, "rb") as f:
+        (length,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(length))
+    data = np.memmap(path, np.uint8, "r", offset=8 + length)
+    tensors = {}
+    for key, entry in header.items():
+        if not key.startswith(_PREFIXES):
+            continue
+        dtype = _SAFETENSORS_TYPES.get(entry["dtype"])
+        if dtype is None:
+            raise NotAClipTextTower(f"{key} is {entry['dtype']}")
+        start, end = entry["data_offsets"]
+        tensors[key] = data[start:end].view(dtype).reshape(entry["shape"])
+    return tensors

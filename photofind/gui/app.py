@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 from photofind.core.encoder import DEFAULT_MODEL
 from photofind.core.library import default_data_dir
+from photofind.core.text_tower import load_early
 from photofind.gui.desktop import release_clipboard
 from photofind.gui.icon import APP_ID, app_icon
 from photofind.gui.main_window import MainWindow
@@ -37,6 +38,9 @@ def effective_preferences(saved: Preferences, model: str, device: str) -> Prefer
 def run_app(data_dir: Path | None, model: str = DEFAULT_MODEL, device: str = "auto") -> int:
     """Open the main window and run until it is closed; returns the exit status."""
     data_dir = data_dir or default_data_dir()
+    settings = AppSettings(data_dir)
+    prefs = effective_preferences(settings.load(), model, device)
+    load_early(prefs.model)  # while the window is built; the library worker takes it
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Photofind")
@@ -45,8 +49,7 @@ def run_app(data_dir: Path | None, model: str = DEFAULT_MODEL, device: str = "au
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(app_icon())
 
-    settings = AppSettings(data_dir)
-    window = MainWindow(data_dir, settings, effective_preferences(settings.load(), model, device))
+    window = MainWindow(data_dir, settings, prefs)
     window.show()
 
     # SIGTERM (and Ctrl+C in a terminal) close the window the normal way, which stops the

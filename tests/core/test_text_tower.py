@@ -20,7 +20,7 @@ from shapes import CLASSES, caption
 
 from photofind.core.encoder import Encoder
 from photofind.core.library import Library
-from photofind.core.text_tower import ClipTextTower
+from photofind.core.text_tower import ClipTextTower, load_early
 
 TEXTS = [
     "a photo of a red circle",
@@ -215,6 +215,16 @@ def test_the_tower_encodes_every_query_before_and_after_the_whole_model_loads(
         assert [h.path for h in after] == [h.path for h in before]
         assert red_circles_only(h.path for h in after[:5])
         np.testing.assert_allclose(tower.encode_texts(TEXTS), whole.encode_texts(TEXTS), atol=1e-5)
+
+
+def test_a_tower_loaded_early_is_the_one_the_next_load_takes(model_dir: Path) -> None:
+    """The app starts loading the tower before its window; the library then takes it."""
+    load_early(str(model_dir))
+    early = ClipTextTower.load(str(model_dir))
+    later = ClipTextTower.load(str(model_dir))
+    assert early is not None and later is not None and early is not later
+    np.testing.assert_array_equal(early.encode_texts(TEXTS), later.encode_texts(TEXTS))
+    load_early(str(model_dir / "nowhere"))  # nothing to load: nothing happens
 
 
 def test_its_logit_scale_is_the_models_own(model_dir: Path, encoder: Encoder) -> None:
