@@ -30,6 +30,9 @@ def child_env(home: Path | None = None) -> dict[str, str]:
     env["HF_HUB_OFFLINE"] = "1"
     env["QT_QPA_PLATFORM"] = "offscreen"
     env.pop("PHOTOFIND_DATA_DIR", None)
+    # A user's Python caches compiled modules (and the packaged app ships them); without
+    # the cache every command would compile photofind anew, which no user waits for.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if home is not None:
         # Keep anything the app writes (settings, caches) out of the real user folders.
         for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache")):

@@ -37,6 +37,7 @@ WINDOW = (1040, 720)
 SHOTS = (
     "first-run",
     "results",
+    "instant",
     "indexing",
     "model-error",
     "download",
@@ -135,6 +136,7 @@ class Shots:
         takes: dict[str, Callable[[], None]] = {
             "first-run": self.first_run,
             "results": lambda: self.results(indexed),
+            "instant": lambda: self.instant(photos),
             "indexing": lambda: self.indexing(photos.parent),
             "model-error": self.model_error,
             "download": self.download,
@@ -228,6 +230,51 @@ class Shots:
         _settle(200)
         self._save(dialog.grab(), "05-folders.png")
         dialog.close()
+        window.close()
+
+    def instant(self, photos: Path) -> None:
+        """14-instant.png: a query typed the moment the window opened, answered while the
+        whole model is still loading to index new photos (held back until the capture, as a
+        slow disk or a first start would)."""
+        import threading
+
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+        from shapes import generate_folder
+
+        from photofind.core.model_process import ModelProcess
+        from photofind.core.store import Store
+
+        data_dir = self._indexed_library(photos, "instant")
+        added = photos.parent / "New this week"
+        generate_folder(added, per_class=3, seed=7)
+        written = time.time() - 3600  # copied earlier, not still being written
+        for photo in added.iterdir():
+            os.utime(photo, (written, written))
+        store = Store.open(data_dir)
+        store.add_folder(str(added))
+        store.close()
+
+        release = threading.Event()
+        real_start = ModelProcess.start
+
+        def held_start(*args: object, **kwargs: object) -> ModelProcess:
+            release.wait()
+            return real_start(*args, **kwargs)  # type: ignore[arg-type]
+
+        ModelProcess.start = held_start  # type: ignore[method-assign]
+        try:
+            window = self._window(data_dir)
+            QTest.keyClicks(window.search, "yellow triangle")
+            QTest.keyClick(window.search, Qt.Key.Key_Return)
+            _wait_until(lambda: window.results.rowCount() > 0, "results")
+            label = window.index_status.label
+            _wait_until(lambda: "Loading the model" in label.text(), "the model loading")
+            self._wait_for_thumbnails(window)
+            self._save(window.grab(), "14-instant.png")
+        finally:
+            release.set()
+            ModelProcess.start = real_start  # type: ignore[method-assign]
         window.close()
 
     def indexing(self, pictures: Path) -> None:

@@ -130,8 +130,30 @@ class TextEncoder(Protocol):
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
+class PhotoEncoder(Protocol):
+    """What encoding photos needs: an Encoder, or the same model served by a child process
+    (core.model_process)."""
+
+    preprocess: Preprocessing
+    name: str
+    device: str
+    dim: int
+    in_this_process: bool
+
+    @property
+    def logit_scale(self) -> float | None: ...
+
+    def encode_pixels(self, pixels: np.ndarray) -> np.ndarray: ...
+
+    def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray: ...
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
 class Encoder:
     """A loaded model. Not thread-safe: one worker thread owns it (preprocess() is safe)."""
+
+    in_this_process = True  # see core.model_process for one that is not
 
     def __init__(
         self,

@@ -53,6 +53,8 @@ def decoder_for(encoder: Encoder) -> GpuJpegDecoder | None:
     checkpoint resizes in a way only Pillow does."""
     if not encoder.device.startswith("cuda") or encoder.preprocess.resample not in _MODES:
         return None
+    if not encoder.in_this_process:  # its GPU is another process's: pixels go by the CPU
+        return None
     if os.environ.get("PHOTOFIND_GPU_JPEG") != "1":
         return None
     try:

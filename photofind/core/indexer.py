@@ -467,7 +467,7 @@ class _Pipeline:
             self.decode_processes = (
                 gpu and self.workers >= MIN_CORES_FOR_PROCESSES and self.total >= 4 * self.workers
             )
-        if gpu:
+        if gpu and encoder.in_this_process:
             # With the model on a GPU, torch's CPU thread pool has nothing to compute, yet
             # its threads spin after every small CPU op (the pinned copies): about 10 ms of
             # CPU a photo on a 16-core machine, which the decoders need

@@ -15,6 +15,7 @@ import numpy as np
 from photofind.core.encoder import (
     DEFAULT_MODEL,
     Encoder,
+    PhotoEncoder,
     TextEncoder,
     download_if_missing,
     model_key,
@@ -23,6 +24,7 @@ from photofind.core.errors import FolderNotFoundError
 from photofind.core.filters import Filters
 from photofind.core.indexer import IndexProgress, index_library
 from photofind.core.lock import index_lock
+from photofind.core.model_process import ModelProcess
 from photofind.core.scanning import is_within
 from photofind.core.search import Hit, Searcher
 from photofind.core.store import Store
@@ -51,18 +53,22 @@ class Library:
         device: str = "auto",
         on_download: Callable[[DownloadProgress], None] | None = None,
         index: str = "exact",
+        model_in_child: bool = False,
     ) -> None:
         self.data_dir = data_dir
+        # The app's choice: the whole model in a child process (core.model_process), so
+        # loading it never freezes the window.
+        self.model_in_child = model_in_child
         self.model = model
         self.device = device
         # Hears a first run's model download (see Encoder.load); indexing's cancel stops it.
         self.on_download = on_download
         self._download_cancel: threading.Event | None = None
         # Told, on the loading thread, when the whole model has loaded (the app sets it).
-        self.on_encoder_loaded: Callable[[Encoder], None] | None = None
+        self.on_encoder_loaded: Callable[[PhotoEncoder], None] | None = None
         self.model_name = model_key(model)
         self.store = Store.open(data_dir)
-        self._encoder: Future[Encoder] | None = None
+        self._encoder: Future[PhotoEncoder] | None = None
         self._encoder_lock = threading.Lock()
         self._text_encoder: TextEncoder | None = None
         self._tagger: tuple[dict[str, str], Tagger] | None = None
@@ -88,8 +94,12 @@ class Library:
 
     def close(self) -> None:
         self.store.close()
+        if self.encoder_loaded and self._encoder is not None:
+            encoder = self._encoder.result()
+            if isinstance(encoder, ModelProcess):
+                encoder.close()
 
-    def encoder(self, cancel: threading.Event | None = None) -> Encoder:
+    def encoder(self, cancel: threading.Event | None = None) -> PhotoEncoder:
         """The whole model, for encoding photos; loading it may first download it (`cancel`
         stops that). Waits for a load `load_encoder_in_background` started."""
         loading = self.load_encoder_in_background(cancel)
@@ -99,13 +109,15 @@ class Library:
             self._forget_failed_load(loading)
             raise
 
-    def load_encoder_in_background(self, cancel: threading.Event | None = None) -> Future[Encoder]:
+    def load_encoder_in_background(
+        self, cancel: threading.Event | None = None
+    ) -> Future[PhotoEncoder]:
         """Start loading the whole model on a thread of its own, unless that has begun. torch
         and transformers take seconds to import: meanwhile this library's own thread goes on
         answering queries, which need neither (see `text_encoder`)."""
         with self._encoder_lock:
             if self._encoder is None:
-                loading: Future[Encoder] = Future()
+                loading: Future[PhotoEncoder] = Future()
                 loading.set_running_or_notify_cancel()
                 self._encoder = loading
                 threading.Thread(
@@ -116,11 +128,17 @@ class Library:
                 ).start()
             return self._encoder
 
-    def _load_encoder(self, loading: Future[Encoder], cancel: threading.Event | None) -> None:
+    def _load_encoder(self, loading: Future[PhotoEncoder], cancel: threading.Event | None) -> None:
+        encoder: PhotoEncoder
         try:
-            encoder = Encoder.load(
-                self.model, self.device, on_download=self.on_download, cancel=cancel
-            )
+            if self.model_in_child:
+                # Leaves a core to the window: the model's math would take every core.
+                threads = max(1, (os.cpu_count() or 2) - 1)
+                encoder = ModelProcess.start(self.model, self.device, threads)
+            else:
+                encoder = Encoder.load(
+                    self.model, self.device, on_download=self.on_download, cancel=cancel
+                )
         except BaseException as exc:
             loading.set_exception(exc)
             return
@@ -131,13 +149,13 @@ class Library:
                 log.exception("on_encoder_loaded failed")
         loading.set_result(encoder)
 
-    def _forget_failed_load(self, loading: Future[Encoder]) -> None:
+    def _forget_failed_load(self, loading: Future[PhotoEncoder]) -> None:
         """A load that failed is tried again on the next call (the model may be fixed)."""
         with self._encoder_lock:
             if self._encoder is loading and loading.exception() is not None:
                 self._encoder = None
 
-    def encoder_if_ready(self) -> Encoder | None:
+    def encoder_if_ready(self) -> PhotoEncoder | None:
         """The whole model if it has loaded, else None after starting its load; raises what
         a failed load raised."""
         loading = self.load_encoder_in_background()

@@ -8,7 +8,6 @@ import contextlib
 import logging
 import os
 import queue
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,7 +16,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QThread, Signal
 
-from photofind.core.encoder import Encoder
+from photofind.core.encoder import PhotoEncoder
 from photofind.core.errors import (
     DownloadCancelled,
     LibraryBusyError,
@@ -135,7 +134,6 @@ class LibraryWorker(QThread):
         self._watcher: FolderWatcher | None = None
         self._watch_stop = threading.Event()
         self._watch_thread: threading.Thread | None = None
-        self._torch_threads: int | None = None  # torch's own thread count, once it is loaded
 
     # -- called from the GUI thread -------------------------------------------
 
@@ -217,8 +215,6 @@ class LibraryWorker(QThread):
             self._end_index()
             self._unwatch()
             self._library.close()
-            if self._torch_threads is not None:  # as found, for what runs after (tests)
-                sys.modules["torch"].set_num_threads(self._torch_threads)
 
     def _loop(self) -> None:
         while not self._stopping.is_set():
@@ -364,13 +360,8 @@ class LibraryWorker(QThread):
         # After any search already asked for: the tags take a moment to compute.
         self._commands.put(lambda: self._guarded(self._emit_tags))
 
-    def _encoder_loaded(self, encoder: Encoder) -> None:
+    def _encoder_loaded(self, encoder: PhotoEncoder) -> None:
         """On the loading thread, once the whole model is in memory."""
-        import torch
-
-        # The model's math would otherwise take every core, and the window would stutter.
-        self._torch_threads = self._torch_threads or torch.get_num_threads()
-        torch.set_num_threads(max(1, min(torch.get_num_threads(), (os.cpu_count() or 2) - 1)))
         self.encoderReady.emit(encoder.device)
 
     def _reload(self, model: str, device: str) -> None:
@@ -382,7 +373,13 @@ class LibraryWorker(QThread):
         self._index_wanted = True  # a new model needs its own vectors
 
     def _open_library(self, model: str, device: str) -> Library:
-        library = Library(self._data_dir, model, device, on_download=self.modelDownloading.emit)
+        library = Library(
+            self._data_dir,
+            model,
+            device,
+            on_download=self.modelDownloading.emit,
+            model_in_child=True,
+        )
         self._guarded(lambda: library.use_index(self._search_index))
         return library
 

@@ -16,24 +16,24 @@ from pytestqt.qtbot import QtBot
 from shapes import CLASSES, generate_folder
 from window_helpers import INDEX_TIMEOUT_MS, LIBRARY_SIZE, OpenWindow, wait_for_top
 
-from photofind.core.encoder import Encoder
+from photofind.core.model_process import ModelProcess
 from photofind.core.store import Store
 
 
 @pytest.fixture
 def model_held_back(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
-    """Encoder.load waits until the returned event is set: the whole model is "still
-    loading" for as long as the test wants (it is released at the end)."""
+    """The app's model process waits until the returned event is set before it starts: the
+    whole model is "still loading" for as long as the test wants (released at the end)."""
     release = threading.Event()
     asked = threading.Event()
-    real_load = Encoder.load.__func__  # type: ignore[attr-defined]
+    real_start = ModelProcess.start.__func__  # type: ignore[attr-defined]
 
-    def held_load(cls: type[Encoder], *args: object, **kwargs: object) -> Encoder:
+    def held_start(cls: type[ModelProcess], *args: object, **kwargs: object) -> ModelProcess:
         asked.set()
         release.wait()
-        return real_load(cls, *args, **kwargs)
+        return real_start(cls, *args, **kwargs)
 
-    monkeypatch.setattr(Encoder, "load", classmethod(held_load))
+    monkeypatch.setattr(ModelProcess, "start", classmethod(held_start))
     release.asked = asked  # type: ignore[attr-defined]
     yield release
     release.set()
