@@ -76,6 +76,7 @@ class _RecordingEncoder:
     device = "cuda"
     dim = 4
     name = "recording"
+    in_this_process = True  # its torch threads are this process's
 
     def __init__(self, preprocess: object) -> None:
         self.preprocess = preprocess
