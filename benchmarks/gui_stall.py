@@ -10,7 +10,8 @@ a display is set). Every interval between two heartbeats over 10 ms is time the 
 could not answer the user: a slot that ran long, or the GIL held by the worker threads. The
 benchmark drives the window as a person would, with the real worker, model and photos:
 
-1. start-up: the window is shown, and the worker imports torch and loads the model;
+1. start-up: the window is shown, and the worker loads what searching needs (the text
+   tower; the whole model loads in a child process once something needs encoding);
 2. indexing: a folder is added while a query is shown and the grid is scrolled;
 3. searching: queries typed key by key and run with Enter, then Find Similar on results;
 4. searching while indexing: the same, while a second folder is being indexed.
@@ -217,6 +218,7 @@ def run(quick: bool, photos: int, diagnose: TextIO | None = None) -> dict[str, o
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
+    from photofind.core.text_tower import load_early
     from photofind.gui.main_window import READY_PLACEHOLDER, MainWindow
     from photofind.gui.settings import AppSettings, Preferences
 
@@ -227,6 +229,7 @@ def run(quick: bool, photos: int, diagnose: TextIO | None = None) -> dict[str, o
         data.mkdir()
         beat = Heartbeat(diagnose)
         prefs = Preferences(model=str(model), index_on_start=False)
+        load_early(prefs.model)  # as run_app does before it builds the window
         window = MainWindow(data, AppSettings(data), prefs)
         window.resize(1100, 750)
         indexing = {"running": False}

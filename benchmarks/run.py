@@ -266,6 +266,10 @@ class Bench:
         if onnx is not None:
             enc.rates.update(onnx.rates.rates)
         dtype, batch, self.e_rate = enc.best
+        self.e_dtype = dtype
+        # photofind's own encoder: float32, the precision its stored vectors are held to.
+        self.e_float32 = max(r for (name, _), r in enc.rates.items() if "bfloat16" not in name)
+        self.bf16_cosine = enc.bf16_cosine
         for (name, bs), rate in sorted(enc.rates.items()):
             self.report.detail("E", f"{name}, batch {bs}: {rate:.2f} photos/s")
 
@@ -385,6 +389,18 @@ class Bench:
             f"≥ {INDEX_VS_NAIVE:g}",
             status_floor(vs_naive, INDEX_VS_NAIVE),
         )
+        if vs_b < INDEX_VS_BOUND and self.e_dtype == "bfloat16":
+            b32 = bounds.pipeline_bound(self.e_float32, self.d_seconds, self.cores)
+            self.report.notes.append(
+                f"Why ÷ B is not met: this CPU runs bfloat16 natively, so E is bfloat16's "
+                f"{self.e_rate:.1f} photos/s, while photofind encodes in float32 (the precision "
+                f"its stored vectors are held to) at {self.e_float32:.1f} photos/s at best. "
+                f"Against the bound of that encoder, {b32:.2f} photos/s, the marginal rate is "
+                f"{rate / b32:.2f}. Encoding in bfloat16 on such CPUs is a lever not taken yet: "
+                f"it changes every stored vector (cosine ≥ {self.bf16_cosine or 0:.4f} to "
+                "float32 here, on random weights) and needs a quality check on the real "
+                "checkpoint first."
+            )
         if vs_naive < INDEX_VS_NAIVE:
             need = INDEX_VS_NAIVE * naive
             # B leaves reading and hashing out; a run cannot (the hash recognises moved files).
