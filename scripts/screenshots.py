@@ -247,10 +247,7 @@ class Shots:
 
         data_dir = self._indexed_library(photos, "instant")
         added = photos.parent / "New this week"
-        generate_folder(added, per_class=3, seed=7)
-        written = time.time() - 3600  # copied earlier, not still being written
-        for photo in added.iterdir():
-            os.utime(photo, (written, written))
+        generate_folder(added, per_class=3, seed=7, age_seconds=3600)
         store = Store.open(data_dir)
         store.add_folder(str(added))
         store.close()

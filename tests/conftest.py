@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -68,13 +67,9 @@ def shapes_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder of generated photos: PER_CLASS per (colour, shape) class, named like
     red_circle_003.jpg."""
     folder = tmp_path_factory.mktemp("shapes")
-    generate_folder(folder, per_class=PER_CLASS, seed=1234)
-    # Written an hour ago, as the photos in a person's folders were: the app leaves files
-    # modified in the last seconds (a copy in progress) for a later run, which would split
-    # a test's first index run by how long ago each file happened to be generated.
-    written = time.time() - 3600
-    for photo in folder.iterdir():
-        os.utime(photo, (written, written))
+    # Written an hour ago: else the app's settle delay for files still being copied would
+    # split a test's first index run by how long ago each file happened to be generated.
+    generate_folder(folder, per_class=PER_CLASS, seed=1234, age_seconds=3600)
     return folder
 
 

@@ -8,6 +8,8 @@ colour in the picture, so a caption like "a photo of a red circle" describes it 
 from __future__ import annotations
 
 import colorsys
+import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -149,11 +151,14 @@ def generate_folder(
     per_class: int,
     seed: int = 0,
     ext: str = ".jpg",
+    age_seconds: float = 0.0,
 ) -> dict[Path, tuple[str, str]]:
     """Write ``per_class`` photos of every class into ``folder`` as ``red_circle_003.jpg`` etc.
 
     Each photo is seeded by (seed, class, index) alone, so a smaller ``per_class`` yields a subset
-    of the same files.  Returns each written path with its (colour, shape).
+    of the same files.  ``age_seconds`` dates them that far back, as the photos in a person's
+    folders are: the app leaves files modified in its last seconds (a copy in progress) for a
+    later run.  Returns each written path with its (colour, shape).
     """
     folder.mkdir(parents=True, exist_ok=True)
     written: dict[Path, tuple[str, str]] = {}
@@ -167,4 +172,7 @@ def generate_folder(
             else:
                 photo.save(path)
             written[path] = (colour, shape)
+            if age_seconds:
+                then = time.time() - age_seconds
+                os.utime(path, (then, then))
     return written

@@ -3,9 +3,7 @@ tower and the stored vectors, while the whole model (torch, transformers) is sti
 
 from __future__ import annotations
 
-import os
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,10 +46,7 @@ def test_a_query_typed_at_once_is_answered_before_the_model_loads(
 ) -> None:
     # A folder of new photos in the library, so indexing wants the whole model at once.
     added = tmp_path / "new-today"
-    generate_folder(added, per_class=1, seed=99)
-    written = time.time() - 3600  # not files still being copied
-    for photo in added.iterdir():
-        os.utime(photo, (written, written))
+    generate_folder(added, per_class=1, seed=99, age_seconds=3600)
     store = Store.open(indexed_data_dir)
     store.add_folder(str(added))
     store.close()
