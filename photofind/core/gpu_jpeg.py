@@ -34,7 +34,7 @@ from photofind.core.encoder import Preprocessing
 if TYPE_CHECKING:
     import torch
 
-    from photofind.core.encoder import Encoder
+    from photofind.core.encoder import PhotoEncoder
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ DecodeFn = Callable[[Sequence[bytes], str], list["torch.Tensor"]]
 DECODE_CHUNK = 16
 
 
-def decoder_for(encoder: Encoder) -> GpuJpegDecoder | None:
+def decoder_for(encoder: PhotoEncoder) -> GpuJpegDecoder | None:
     """A GPU JPEG decoder for `encoder`'s device, or None where there is none to be had: the
     model is not on a CUDA GPU, torchvision is missing or was built without nvJPEG, or the
     checkpoint resizes in a way only Pillow does."""

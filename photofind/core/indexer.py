@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from photofind.core import gpu_jpeg
-from photofind.core.encoder import Encoder, Preprocessing
+from photofind.core.encoder import PhotoEncoder, Preprocessing
 from photofind.core.errors import FileChangedError, FileVanishedError, PhotoLoadError
 from photofind.core.imaging import (
     JpegHeader,
@@ -155,7 +155,7 @@ def _read_and_hash(stat: FileStat) -> _Hashed | Failed | _NotNow:
     return _Hashed(read, content_hash(content.data), content.data)
 
 
-def _decode(item: _Hashed, encoder: Encoder) -> _Decoded | Failed:
+def _decode(item: _Hashed, encoder: PhotoEncoder) -> _Decoded | Failed:
     return _decode_bytes(item.stat, item.hash, item.data, encoder.preprocess)
 
 
@@ -215,7 +215,7 @@ def _decode_file(item: _Hashed) -> _Decoded | Failed | _NotNow:
 def index_library(
     store: Store,
     model_name: str,
-    load_encoder: Callable[[], Encoder | None],
+    load_encoder: Callable[[], PhotoEncoder | None],
     folders: Iterable[str],
     *,
     excluded: Iterable[str] = (),
@@ -326,7 +326,7 @@ class _Pipeline:
         store: Store,
         model_name: str,
         model_id: int | None,
-        load_encoder: Callable[[], Encoder | None],
+        load_encoder: Callable[[], PhotoEncoder | None],
         counts: IndexCounts,
         batch_size: int,
         settle_seconds: float = 0.0,
@@ -335,7 +335,7 @@ class _Pipeline:
         self.model_name = model_name
         self.model_id = model_id
         self.load_encoder = load_encoder
-        self.encoder: Encoder | None = None
+        self.encoder: PhotoEncoder | None = None
         self.counts = counts
         self.batch_size = batch_size
         self.settle_seconds = settle_seconds
@@ -457,7 +457,7 @@ class _Pipeline:
             )
         return self.processes.submit(_decode_file, _Hashed(item.stat, item.hash, b""))
 
-    def _share_the_cpu(self, encoder: Encoder) -> None:
+    def _share_the_cpu(self, encoder: PhotoEncoder) -> None:
         """Decide, once the encoder is known, how decoding gets the cores."""
         self.cpu_shared = True
         gpu = encoder.device != "cpu"
@@ -523,7 +523,7 @@ class _Pipeline:
         else:
             self.counts.encoded += 1
 
-    def _encoder(self) -> Encoder | None:
+    def _encoder(self) -> PhotoEncoder | None:
         if self.encoder is None:
             self.encoder = self.load_encoder()
             if self.encoder is not None:
@@ -555,7 +555,7 @@ class _Pipeline:
             self._finish(Encoded(s.path, s.size, s.mtime, item.hash, item.info, vector))
         self._flush()
 
-    def _gpu_decoded(self, batch: list[_Decoded | _Jpeg], encoder: Encoder) -> list[_Decoded]:
+    def _gpu_decoded(self, batch: list[_Decoded | _Jpeg], encoder: PhotoEncoder) -> list[_Decoded]:
         """The batch with its JPEGs decoded on the GPU; those the GPU fails on are decoded
         here on the CPU, which records the ones that are truly broken as failed."""
         jpegs = [item for item in batch if isinstance(item, _Jpeg)]

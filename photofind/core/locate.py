@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageFilter
 
-from photofind.core.encoder import Encoder
+from photofind.core.encoder import PhotoEncoder
 
 # Patch sides as fractions of the photo's shorter side, each patch overlapping its neighbours
 # by half (stride = half a side), the way they were measured to find a shape in a quadrant.
@@ -72,7 +72,7 @@ def _starts(length: int, side: int, stride: int) -> list[int]:
 
 
 def locate(
-    encoder: Encoder,
+    encoder: PhotoEncoder,
     image: Image.Image,
     query: np.ndarray,
     scales: Sequence[float] = SCALES,

@@ -312,13 +312,14 @@ class LibraryWorker(QThread):
         try:
             if not self._model_ok:
                 raise QueryError("the model is not loaded yet")
-            if not library.encoder_loaded:
-                # Answered once the model has loaded; queries go on meanwhile.
-                library.load_encoder_in_background(self._download_cancel).add_done_callback(
+            loading = library.load_encoder_in_background(self._download_cancel)
+            if not loading.done():
+                # Answered once the model has loaded (or failed to); queries go on meanwhile.
+                loading.add_done_callback(
                     lambda _: self._commands.put(lambda: self._locate(photo, query, max_side))
                 )
                 return
-            heat = locate_in_photo(library, photo, query, max_side)
+            heat = locate_in_photo(library, photo, query, max_side)  # raises a failed load
         except PhotofindError as exc:
             self.locateFailed.emit(photo, query, str(exc))
             return
@@ -358,7 +359,7 @@ class LibraryWorker(QThread):
         self._model_ok = True
         self.modelReady.emit(getattr(text, "device", "cpu"))
         # After any search already asked for: the tags take a moment to compute.
-        self._commands.put(lambda: self._guarded(self._emit_tags))
+        self._commands.put(self._emit_tags)
 
     def _encoder_loaded(self, encoder: PhotoEncoder) -> None:
         """On the loading thread, once the whole model is in memory."""
