@@ -254,7 +254,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--from {args.date_from} is after --to {args.date_to}")
 
     from photofind.core.errors import DownloadCancelled, PhotofindError
+    from photofind.core.library import default_data_dir
+    from photofind.logfile import log_to_file
 
+    log_to_file(args.data_dir or default_data_dir())
     download = _DownloadLine(sys.stderr)
     try:
         if args.command is None:

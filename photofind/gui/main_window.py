@@ -47,6 +47,7 @@ from photofind.gui.settings_dialog import SettingsDialog
 from photofind.gui.style import plain_tooltip, sentence
 from photofind.gui.thumbnail_loader import ThumbnailLoader
 from photofind.gui.worker import LibraryState, LibraryWorker, ModelProblem
+from photofind.logfile import LOG_NAME
 
 log = logging.getLogger(__name__)
 
@@ -360,7 +361,8 @@ class MainWindow(QMainWindow):
             self,
             "About Photofind",
             f"Photofind {__version__}\n\nFinds photos in your own folders by describing them, "
-            "or by showing a similar one. Everything stays on this computer.",
+            "or by showing a similar one. Everything stays on this computer.\n\n"
+            f"Log file: {self._data_dir / LOG_NAME}",
         )
 
     # -- drag and drop --------------------------------------------------------
