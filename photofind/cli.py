@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import os
 import signal
 import sys
@@ -270,6 +271,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except PhotofindError as exc:
         download.close()
+        logging.getLogger(__name__).warning("%s: %s", args.command or "app", exc)
         print(f"photofind: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -23,8 +23,8 @@ _handler: logging.Handler | None = None
 
 def log_to_file(data_dir: Path) -> Path | None:
     """Send photofind's log records (INFO and above) to the data folder's log file, instead
-    of any folder set before; the path, or None when it cannot be written (a read-only
-    folder must not stop the program)."""
+    of any folder set before; the file is made with the first record. Returns its path, or
+    None when the folder cannot be made (that must not stop the program)."""
     global _handler
     path = data_dir / LOG_NAME
     logger = logging.getLogger("photofind")
@@ -37,7 +37,7 @@ def log_to_file(data_dir: Path) -> Path | None:
     try:
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         _handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=MAX_BYTES, backupCount=KEEP, encoding="utf-8"
+            path, maxBytes=MAX_BYTES, backupCount=KEEP, encoding="utf-8", delay=True
         )
     except OSError:
         return None

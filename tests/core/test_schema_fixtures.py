@@ -15,6 +15,7 @@ from helpers import run_cli
 from photofind.core import store as store_module
 from photofind.core.errors import SchemaError
 from photofind.core.store import DB_NAME, MIGRATIONS, SCHEMA_VERSION, Store, connect
+from photofind.logfile import LOG_NAME
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 sys.path.insert(0, str(FIXTURES))
@@ -178,4 +179,6 @@ def test_a_newer_library_is_refused_and_left_byte_for_byte_untouched(
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
     assert "newer photofind" in err
     assert db.read_bytes() == before
-    assert sorted(p.name for p in data.iterdir()) == [DB_NAME]  # no -wal, no -shm
+    # No -wal, no -shm: beside the database only the log, which says why it was refused.
+    assert sorted(p.name for p in data.iterdir()) == sorted([DB_NAME, LOG_NAME])
+    assert "newer photofind" in (data / LOG_NAME).read_text(encoding="utf-8")
