@@ -6,6 +6,7 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -75,3 +76,15 @@ def index_into(data_dir: Path, model: Path, folders: list[Path]) -> Path:
     finally:
         library.close()
     return data_dir
+
+
+def with_older_tokenizer_files(model_dir: Path, folder: Path) -> Path:
+    """A copy of `model_dir` in `folder` whose tokenizer is only the older files (vocab.json
+    and merges.txt, no tokenizer.json): a CLIP checkpoint core.text_tower does not run."""
+    shutil.copytree(model_dir, folder)
+    bpe = json.loads((folder / "tokenizer.json").read_text())["model"]
+    (folder / "vocab.json").write_text(json.dumps(bpe["vocab"]))
+    merges = [m if isinstance(m, str) else " ".join(m) for m in bpe["merges"]]
+    (folder / "merges.txt").write_text("#version: 0.2\n" + "\n".join(merges) + "\n")
+    (folder / "tokenizer.json").unlink()
+    return folder

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 
-from helpers import index_into, run_cli_process
+from helpers import index_into, run_cli_process, with_older_tokenizer_files
 
 from photofind.logfile import LOG_NAME, log_to_file
 
@@ -16,13 +14,7 @@ def test_a_fallback_is_written_to_the_data_folders_log(
 ) -> None:
     """A model whose text tower core.text_tower cannot run (older tokenizer files) still
     searches, through transformers, and the log says so."""
-    model = tmp_path / "model"
-    shutil.copytree(model_dir, model)
-    bpe = json.loads((model / "tokenizer.json").read_text())["model"]
-    (model / "vocab.json").write_text(json.dumps(bpe["vocab"]))
-    merges = [m if isinstance(m, str) else " ".join(m) for m in bpe["merges"]]
-    (model / "merges.txt").write_text("#version: 0.2\n" + "\n".join(merges) + "\n")
-    (model / "tokenizer.json").unlink()
+    model = with_older_tokenizer_files(model_dir, tmp_path / "model")
     data = index_into(tmp_path / "data", model, [shapes_dir])
 
     argv = ["--data-dir", str(data), "--model", str(model), "--device", "cpu"]

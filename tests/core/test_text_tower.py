@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import index_into, last_json
+from helpers import index_into, last_json, with_older_tokenizer_files
 from hub_server import FIXTURE_REPO, HubServer
 from shapes import CLASSES, caption
 
@@ -184,13 +184,7 @@ def test_library_text_search_falls_back_to_transformers(
 ) -> None:
     """A checkpoint with only the older tokenizer files (vocab.json + merges.txt) is one this
     module does not run; transformers does, and the search still finds red circles."""
-    folder = tmp_path / "model"
-    shutil.copytree(model_dir, folder)
-    bpe = json.loads((folder / "tokenizer.json").read_text())["model"]
-    (folder / "vocab.json").write_text(json.dumps(bpe["vocab"]))
-    merges = [m if isinstance(m, str) else " ".join(m) for m in bpe["merges"]]
-    (folder / "merges.txt").write_text("#version: 0.2\n" + "\n".join(merges) + "\n")
-    (folder / "tokenizer.json").unlink()
+    folder = with_older_tokenizer_files(model_dir, tmp_path / "model")
     assert ClipTextTower.load(str(folder)) is None
 
     with indexed_library(folder, shapes_dir, tmp_path) as library:
