@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import json
 import logging
@@ -11,6 +12,7 @@ import signal
 import sys
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
@@ -267,12 +269,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return COMMANDS[args.command](library, args)
     except DownloadCancelled as exc:
         download.close()
-        print(f"photofind: {exc}", file=sys.stderr)
+        print(f"photofind: {_shown(str(exc))}", file=sys.stderr)
         return 130
     except PhotofindError as exc:
         download.close()
         logging.getLogger(__name__).warning("%s: %s", args.command or "app", exc)
-        print(f"photofind: error: {exc}", file=sys.stderr)
+        print(f"photofind: error: {_shown(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         if download.close():
@@ -372,14 +374,53 @@ def _cancel_on_signals(cancel: threading.Event) -> Iterator[None]:
             signal.signal(s, handler)
 
 
-def _shown(path: str) -> str:
-    """A path as text a terminal can print, even when the file name is not valid UTF-8."""
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+def _shown(text: str) -> str:
+    """A path (or a message holding one) as one line a terminal prints as it is: control
+    characters, line breaks and the bidirectional controls that could reorder the line are
+    written as escapes (ESC as \\x1b, a newline as \\n), and so are the bytes of a file name
+    that are not UTF-8 (\\xff); on POSIX a backslash is doubled, so every escape is
+    unambiguous. A name holding ESC ] 0; … BEL could otherwise retitle the terminal."""
+    return "".join(_escaped(c) for c in text)
+
+
+# Bidirectional overrides, embeddings and isolates: they reorder how a line is displayed.
+_BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escaped(c: str) -> str:
+    code = ord(c)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8, kept by surrogateescape
+        return f"\\x{code - 0xDC00:02x}"
+    if c == "\\" and os.sep == "/":
+        return "\\\\"
+    if c in _NAMED:
+        return _NAMED[c]
+    if unicodedata.category(c) == "Cc" or c in "\u2028\u2029" or c in _BIDI_CONTROLS:
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    return c
+
+
+def _json_path(path: str) -> dict[str, str]:
+    """A path for JSON output. JSON text is Unicode, and a Linux file name may be any bytes:
+    such a name's "path" shows the bytes that are not UTF-8 as U+FFFD, and "path_bytes"
+    holds the name's exact bytes in base64, so a script can still open the file."""
+    shown = _json_text(path)
+    if shown == path:
+        return {"path": path}
+    return {"path": shown, "path_bytes": base64.b64encode(os.fsencode(path)).decode("ascii")}
+
+
+def _json_text(text: str) -> str:
+    """`text` with the bytes of a file name that are not UTF-8 shown as U+FFFD."""
+    return os.fsencode(text).decode("utf-8", "replace")
 
 
 def _print_hits(hits: list[Hit], as_json: bool) -> None:
     if as_json:
-        print(json.dumps([{"path": h.path, "score": round(h.score, 6)} for h in hits]))
+        print(json.dumps([{**_json_path(h.path), "score": round(h.score, 6)} for h in hits]))
     else:
         for h in hits:
             print(f"{h.score:6.3f}  {_shown(h.path)}")
@@ -461,7 +502,9 @@ def _cmd_duplicates(library: Library, args: argparse.Namespace) -> int:
         sys.stderr.write("\r\x1b[2K")
     if args.json:
         print(
-            json.dumps([[{"path": d.path, "score": round(d.score, 6)} for d in g] for g in groups])
+            json.dumps(
+                [[{**_json_path(d.path), "score": round(d.score, 6)} for d in g] for g in groups]
+            )
         )
     else:
         for i, group in enumerate(groups):
@@ -484,7 +527,9 @@ def _cmd_status(library: Library, args: argparse.Namespace) -> int:
 
     status = {**library.status(), "device": resolve_device(library.device)}
     if args.failed:
-        status["failures"] = [{"path": p, "reason": r} for p, r in library.store.failures()]
+        status["failures"] = [
+            {**_json_path(p), "reason": _json_text(r)} for p, r in library.store.failures()
+        ]
     if args.json:
         print(json.dumps(status))
         return 0
@@ -501,7 +546,7 @@ def _cmd_status(library: Library, args: argparse.Namespace) -> int:
     for folder in status["folders"]:  # type: ignore[attr-defined]
         print(f"  {_shown(folder)}")
     for failure in status.get("failures", []):  # type: ignore[attr-defined]
-        print(f"  failed: {_shown(failure['path'])}: {failure['reason']}")
+        print(f"  failed: {_shown(failure['path'])}: {_shown(failure['reason'])}")
     return 0
 
 

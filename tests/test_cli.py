@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 import shutil
@@ -352,6 +353,9 @@ def test_file_names_that_are_not_utf8_are_indexed_and_found(
     code, out, _ = cli(data, model_dir, "index", str(folder), "--json")
     assert code == 0 and last_json(out)["encoded"] == 1
     code, out, _ = cli(data, model_dir, "search", "a photo of a red circle", "--json")
-    assert [os.fsencode(h["path"]) for h in last_json(out)] == [raw]
+    # JSON text is Unicode: the name's exact bytes come in base64 beside a readable path.
+    hits = last_json(out)
+    assert [base64.b64decode(h["path_bytes"]) for h in hits] == [raw]
+    assert hits[0]["path"].endswith("caf\ufffd \ufffd.jpg")
     code, out, _ = cli(data, model_dir, "search", "a photo of a red circle")
     assert code == 0 and "caf" in out
