@@ -285,7 +285,8 @@ def test_a_library_another_process_is_indexing_is_explained_not_fatal(
 
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    window = open_window(data_dir)
+    # No run of its own at start, which would hold the lock for a moment just as it is taken.
+    window = open_window(data_dir, index_on_start=False)
     wait_for_model(qtbot, window)
     with index_lock(data_dir):  # as `photofind watch` in a terminal would
         window.add_folder(str(shapes_dir))
