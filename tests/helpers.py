@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
 import json
@@ -88,3 +89,11 @@ def with_older_tokenizer_files(model_dir: Path, folder: Path) -> Path:
     (folder / "merges.txt").write_text("#version: 0.2\n" + "\n".join(merges) + "\n")
     (folder / "tokenizer.json").unlink()
     return folder
+
+
+def path_bytes(entry: dict[str, object]) -> bytes:
+    """A JSON result's file name as bytes: its exact "path_bytes" (base64) where the name is
+    not UTF-8, else its "path"."""
+    if "path_bytes" in entry:
+        return base64.b64decode(str(entry["path_bytes"]))
+    return os.fsencode(str(entry["path"]))

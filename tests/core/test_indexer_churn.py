@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import path_bytes
 from shapes import make_photo
 
 import photofind.core.imaging as imaging
@@ -283,13 +284,13 @@ def test_names_with_any_bytes_go_through_index_search_status_and_folders(
     assert code == 0, err
     assert json.loads(out.splitlines()[-1])["encoded"] == 1
     code, out, _ = _cli(*base, "search", "a photo of a red circle", "--json")
-    assert code == 0 and [os.fsencode(h["path"]) for h in json.loads(out)] == [os.fsencode(good)]
+    assert code == 0 and [path_bytes(h) for h in json.loads(out)] == [os.fsencode(good)]
     code, out, _ = _cli(*base, "search", "a photo of a red circle")
     assert code == 0 and "caf" in out
     code, out, _ = _cli(*base, "status", "--json", "--failed")
     status = json.loads(out)
     assert [os.fsencode(f) for f in status["folders"]] == [folder]
-    assert [os.fsencode(f["path"]) for f in status["failures"]] == [os.fsencode(bad)]
+    assert [path_bytes(f) for f in status["failures"]] == [os.fsencode(bad)]
     code, out, _ = _cli(*base, "status", "--failed")
     assert code == 0 and "Fotos" in out and "bro" in out
     code, out, _ = _cli(*base, "folders", "list")
