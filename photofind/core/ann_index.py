@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import secrets
 import time
@@ -37,6 +38,8 @@ import numpy as np
 
 from photofind.core.errors import OptionalDependencyError
 from photofind.core.store import Store
+
+log = logging.getLogger(__name__)
 
 FORMAT = 1
 # As in search.VectorIndex: how many of the best results get exact float32 scores, and how
@@ -339,8 +342,14 @@ class ApproximateIndex:
             saved_revision, tombstones = int(manifest["revision"]), int(manifest["tombstones"])
             ids = np.load(self.index_dir / manifest["ids"], allow_pickle=False)
             graph = self._lib.Index.restore(str(self.index_dir / manifest["graph"]), view=True)
-        except (OSError, ValueError, KeyError, TypeError, RuntimeError):
-            return False  # none, damaged or from another version: the store has everything
+        except FileNotFoundError:
+            return False  # none saved yet
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError) as exc:
+            # Damaged or from another version: the store has everything to build it again.
+            log.warning(
+                "approximate index in %s cannot be used (%s); rebuilding it", self.index_dir, exc
+            )
+            return False
         if (
             graph is None
             or saved_revision > revision  # a database put back from a backup
