@@ -113,9 +113,15 @@ class VectorIndex:
             self._save_snapshot(model_id, revision)
 
     def _replace(self, ids: np.ndarray, matrix: np.ndarray) -> None:
+        """All the vectors in memory, none mapped."""
         self._base_ids, self._base = np.zeros(0, dtype=np.int64), np.zeros((0, 0), np.float16)
         self._tail_ids, self._rows, self._tail = ids, matrix, len(ids)
         self._all_ids = None
+
+    def _map(self, saved: snapshot.Snapshot) -> None:
+        """The snapshot's vectors, mapped, and none in memory (the caller appends newer)."""
+        self._replace(np.zeros(0, dtype=np.int64), np.zeros((0, 0), np.float16))
+        self._base_ids, self._base = saved.ids, saved.matrix
 
     def _append(self, ids: np.ndarray, matrix: np.ndarray) -> None:
         if not len(ids):
@@ -155,8 +161,7 @@ class VectorIndex:
             return False
         if saved.revision > self.store.revision() or self.store.removed_since(saved.revision):
             return False
-        self._replace(np.zeros(0, dtype=np.int64), np.zeros((0, 0), np.float16))
-        self._base_ids, self._base = saved.ids, saved.matrix
+        self._map(saved)
         self._append(*self.store.vectors(model_id, np.float16, since=saved.revision))
         return True
 
@@ -168,8 +173,7 @@ class VectorIndex:
         if snapshot.save(path, self.ids, self.segments(), revision):
             saved = snapshot.load(path)
             if saved is not None:  # from now on mapped: the rows in memory are freed
-                self._replace(np.zeros(0, dtype=np.int64), np.zeros((0, 0), np.float16))
-                self._base_ids, self._base = saved.ids, saved.matrix
+                self._map(saved)
 
     def top(
         self, query: np.ndarray, k: int, exclude: frozenset[int] = frozenset()
@@ -285,10 +289,6 @@ class Searcher:
                     self._text_vectors.pop(next(iter(self._text_vectors)))
                 self._text_vectors[text] = vector
         return [self._text_vectors[t] for t in texts]
-
-    def forget_query_vectors(self) -> None:
-        """Drop the kept query vectors (the encoder that made them was replaced)."""
-        self._text_vectors.clear()
 
     def query(self, text: str, top: int = 20, exclude: frozenset[int] = frozenset()) -> list[Hit]:
         """Photos matching a query in the query language (see photofind.core.query):
