@@ -23,6 +23,7 @@ from photofind.core.encoder import DEFAULT_MODEL, DEVICES
 
 if TYPE_CHECKING:
     from photofind.core.download import DownloadProgress
+    from photofind.core.duplicates import Duplicate
     from photofind.core.filters import Filters
     from photofind.core.indexer import IndexCounts, IndexProgress
     from photofind.core.library import Library
@@ -501,11 +502,7 @@ def _cmd_duplicates(library: Library, args: argparse.Namespace) -> int:
     if tty:
         sys.stderr.write("\r\x1b[2K")
     if args.json:
-        print(
-            json.dumps(
-                [[{**_json_path(d.path), "score": round(d.score, 6)} for d in g] for g in groups]
-            )
-        )
+        print(json.dumps([[_json_duplicate(d) for d in g] for g in groups]))
     else:
         for i, group in enumerate(groups):
             if i:
@@ -520,6 +517,15 @@ def _cmd_duplicates(library: Library, args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def _json_duplicate(dup: Duplicate) -> dict[str, object]:
+    return {
+        **_json_path(dup.path),
+        "score": round(dup.score, 6),
+        "alike_kept": dup.alike_kept,
+        "aliases": [_json_path(alias) for alias in dup.aliases],
+    }
 
 
 def _cmd_status(library: Library, args: argparse.Namespace) -> int:

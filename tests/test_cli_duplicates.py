@@ -3,13 +3,15 @@ resized) group together; photos of different shapes or colours never do."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from helpers import last_json, run_cli
 from PIL import Image
-from shapes import generate_folder
+from shapes import generate_folder, make_photo
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +87,34 @@ def test_text_output(library: tuple[Path, Path], model_dir: Path) -> None:
     lines = out.splitlines()
     assert lines[0] == "4 alike:"
     assert lines[1].split()[0] == "1.000" and len(lines) == 5
+
+
+def test_paths_to_one_file_are_one_photo(tmp_path: Path, model_dir: Path) -> None:
+    # As seen: best.jpg, a link to the camera's file, was kept (the shorter name) and the file
+    # it points to listed as its duplicate, for the trash.
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    real = folder / "IMG_20230101_120000.jpg"
+    make_photo("red", "circle", np.random.default_rng(5), size=(320, 240)).save(real)
+    (folder / "best.jpg").symlink_to(real.name)
+    hard = folder / "IMG_20230101_120000 (hard link).jpg"
+    os.link(real, hard)
+    make_photo("blue", "square", np.random.default_rng(6)).save(folder / "other.jpg")
+    data = tmp_path / "data"
+    assert cli(data, model_dir, "index", str(folder))[0] == 0
+    code, out, _ = cli(data, model_dir, "duplicates", "--json")
+    assert code == 0 and last_json(out) == []  # three paths, one photo: no duplicates
+
+    with Image.open(real) as im:
+        im.resize((160, 120), Image.Resampling.LANCZOS).save(folder / "small.jpg", quality=90)
+    assert cli(data, model_dir, "index", str(folder))[0] == 0
+    code, out, _ = cli(data, model_dir, "duplicates", "--json")
+    (group,) = last_json(out)
+    assert [d["path"] for d in group] == [str(real), str(folder / "small.jpg")]
+    assert sorted(a["path"] for a in group[0]["aliases"]) == sorted(
+        [str(folder / "best.jpg"), str(hard)]
+    )
+    assert group[1]["aliases"] == [] and [d["alike_kept"] for d in group] == [True, True]
 
 
 @pytest.mark.parametrize("value", ["0", "1.5", "many"])

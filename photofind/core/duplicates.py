@@ -1,10 +1,14 @@
 """Near-duplicate photos: groups whose stored vectors (of the current model) are nearly the same.
 
 Two photos are near-duplicates when the cosine of their vectors is at least a threshold; a
-group is a connected set of such pairs (so a chain a~b~c is one group). Nothing is encoded:
-only the stored unit vectors are compared, all against all, as tiles of one matrix product
-(torch, float32) with only the pairs above the threshold kept, and the groups found from those
-pairs by array-wide union-find (no Python loop over photos or pairs).
+group is a connected set of such pairs (so a chain a~b~c is one group). A chain can reach
+photos that look nothing like the group's kept photo (its likeliest original), so each photo
+says whether it is at least that alike the kept one itself. Paths to one file (hard links,
+symbolic links to it) are one photo, never a pair of duplicates.
+
+Nothing is encoded: only the stored unit vectors are compared, all against all, as tiles of
+one matrix product (torch, float32) with only the pairs above the threshold kept, and the
+groups found from those pairs by array-wide union-find (no Python loop over photos or pairs).
 
 Measured with benchmarks/duplicates_bench.py (512-dimensional CLIP-like vectors, 1,000
 planted groups, all found and nothing else) on a 2-core AVX2 machine shared with other work
@@ -17,8 +21,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -36,6 +40,9 @@ class DuplicatesCancelled(PhotofindError):
     """The search for duplicates was cancelled (its `cancel` event was set)."""
 
 
+Identity = tuple[int, int]  # (st_dev, st_ino) of a file, its links followed
+
+
 @dataclass(frozen=True)
 class Duplicate:
     """One photo of a group, with the cosine of its vector to the group's first photo's."""
@@ -45,7 +52,19 @@ class Duplicate:
     score: float
     width: int = 0  # upright pixels, 0 where unknown
     height: int = 0
-    size: int = 0  # bytes
+    size: int = 0  # bytes, when indexed
+    mtime: float = 0.0  # modification time, when indexed
+    # The score is at least the threshold: alike the group's first photo itself, not only
+    # through a chain of others.
+    alike_kept: bool = True
+    # Other paths to this same file in the library: hard links, and symbolic links to it.
+    aliases: tuple[str, ...] = ()
+    identity: Identity | None = None  # of the file when found; None where it was unreadable
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """Every path of the photo: trashing it takes them all."""
+        return (self.path, *self.aliases)
 
 
 def find_duplicates(
@@ -60,10 +79,12 @@ def find_duplicates(
 
     Each group lists its photos, first the one with the most pixels (then the largest file,
     the shorter name, the path): the likeliest original, the one to keep; each with its
-    cosine to that first one. Groups come largest first. `progress` hears the fraction done
-    (0..1) now and then; setting `cancel` stops the search with DuplicatesCancelled. Runs on
-    the calling thread, which needs no model and may be any thread (it opens no store of its
-    own: give it a Store that thread may use)."""
+    cosine to that first one, and whether that is at least the threshold (those that are
+    come first). Paths to one file are one photo, with its other paths as its aliases; a
+    group of paths to one file is none. Groups come largest first. `progress` hears the
+    fraction done (0..1) now and then; setting `cancel` stops the search with
+    DuplicatesCancelled. Runs on the calling thread, which needs no model and may be any
+    thread (it opens no store of its own: give it a Store that thread may use)."""
     if not 0.0 < threshold <= 1.0:
         raise ValueError(f"the threshold must be above 0 and at most 1, not {threshold}")
     model_id = store.find_model(model_name)
@@ -77,48 +98,130 @@ def find_duplicates(
     details = _details(store, ids[members])
     found = []
     for rows in groups:
-        # The likeliest original first: most pixels, largest file, shortest name, then path.
-        rows = sorted(rows, key=lambda r: _rank(details[int(ids[r])]))
-        scores = matrix[rows] @ matrix[rows[0]]
-        found.append(
-            [
-                Duplicate(int(ids[r]), *_head(details[int(ids[r])], float(s)))
-                for r, s in zip(rows, scores, strict=True)
-            ]
-        )
+        photos = _one_per_file([int(ids[r]) for r in rows], details)
+        if len(photos) < 2:
+            continue  # only paths to one file
+        row_of = {int(ids[r]): r for r in rows}
+        vectors = matrix[[row_of[d.photo_id] for d in photos]]
+        scores = np.minimum(vectors @ vectors[0], 1.0)
+        scores[0] = 1.0  # the kept photo itself, whatever float32 rounding says
+        group = [
+            replace(d, score=float(s), alike_kept=bool(s >= threshold))
+            for d, s in zip(photos, scores, strict=True)
+        ]
+        # The kept photo, then those alike it, then those reached only through others.
+        found.append(group[:1] + sorted(group[1:], key=lambda d: not d.alike_kept))
     found.sort(key=lambda g: (-len(g), g[0].path))
     return found
 
 
-_Detail = tuple[str, int, int, int]  # path, width, height, file size
+_Detail = tuple[str, int, int, int, float]  # path, width, height, file size, mtime
 
 
 def _details(store: Store, photo_ids: np.ndarray) -> dict[int, _Detail]:
-    """Path, upright size in pixels and file size of some photos."""
+    """Path, upright size in pixels, file size and modification time of some photos."""
     paths = store.paths([int(i) for i in photo_ids])
-    sizes: dict[int, tuple[int, int, int]] = {}
+    sizes: dict[int, tuple[int, int, int, float]] = {}
     for start in range(0, len(photo_ids), 900):
         chunk = [int(i) for i in photo_ids[start : start + 900]]
         marks = ",".join("?" * len(chunk))
         rows = store.conn.execute(
-            f"SELECT id, COALESCE(width, 0), COALESCE(height, 0), size FROM photos"
+            f"SELECT id, COALESCE(width, 0), COALESCE(height, 0), size, mtime FROM photos"
             f" WHERE id IN ({marks})",
             chunk,
         )
-        sizes.update((pid, (w, h, size)) for pid, w, h, size in rows)
-    return {pid: (path, *sizes.get(pid, (0, 0, 0))) for pid, path in paths.items()}
+        sizes.update((pid, (w, h, size, mtime)) for pid, w, h, size, mtime in rows)
+    return {pid: (path, *sizes.get(pid, (0, 0, 0, 0.0))) for pid, path in paths.items()}
 
 
-def _head(detail: _Detail, score: float) -> tuple[str, float, int, int, int]:
-    path, width, height, size = detail
-    return path, min(score, 1.0), width, height, size
+def _one_per_file(photo_ids: list[int], details: dict[int, _Detail]) -> list[Duplicate]:
+    """The photos of a group (scores to come), the paths to one file made one photo, the
+    likeliest original first.
+
+    Of a file's paths, a real one is shown rather than a symbolic link to it: it is the file
+    the user means."""
+    by_file: dict[Identity | int, list[int]] = {}
+    identities: dict[int, Identity | None] = {}
+    for pid in photo_ids:
+        identities[pid] = identity_of(details[pid][0])
+        # A file that cannot be read now is a photo of its own: nothing says which file it is.
+        by_file.setdefault(identities[pid] or pid, []).append(pid)
+    photos = []
+    for same in by_file.values():
+        if len(same) > 1:
+            same.sort(key=lambda pid: (os.path.islink(details[pid][0]), _rank(details[pid])))
+        path, width, height, size, mtime = details[same[0]]
+        aliases = tuple(sorted(details[pid][0] for pid in same[1:]))
+        identity = identities[same[0]]
+        photos.append(
+            Duplicate(
+                same[0], path, 0.0, width, height, size, mtime, aliases=aliases, identity=identity
+            )
+        )
+    photos.sort(key=lambda d: _rank(details[d.photo_id]))
+    return photos
 
 
 def _rank(detail: _Detail) -> tuple[int, int, int, str]:
     # Between equal files, the shorter name: "IMG_0042.jpg" is the original more often than
     # "IMG_0042 copy.jpg" or "IMG_0042 (1).jpg".
-    path, width, height, size = detail
+    path, width, height, size, _ = detail
     return (-width * height, -size, len(os.path.basename(path)), path)
+
+
+def identity_of(path: str) -> Identity | None:
+    """The (device, inode) of the file at `path`, links followed; None where it cannot be
+    read."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def check_trash(
+    group: Sequence[Duplicate], chosen: Sequence[Duplicate]
+) -> tuple[list[Duplicate], list[tuple[str, str]]]:
+    """Of the photos `chosen` from `group` for the trash, those that may go now, and the path
+    of each of the others with why not.
+
+    A photo may go only while it is the file that was indexed and found (the same size and
+    modification time as indexed, the same identity as found, every other path of it still
+    that file), and is no file of a photo of the group that stays: a photo kept by mistake
+    is better than a photo lost."""
+    kept: set[Identity | None] = set()
+    for dup in group:
+        if dup not in chosen:
+            kept.add(dup.identity)
+            kept.update(identity_of(path) for path in dup.paths)
+    kept.discard(None)
+    safe, refused = [], []
+    for dup in chosen:
+        why = _why_not_trash(dup, kept)
+        if why is None:
+            safe.append(dup)
+        else:
+            refused.append((dup.path, why))
+    return safe, refused
+
+
+def _why_not_trash(dup: Duplicate, kept: set[Identity | None]) -> str | None:
+    try:
+        st = os.stat(dup.path)
+    except FileNotFoundError:
+        return "it is no longer there"
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    if dup.identity is None or (st.st_dev, st.st_ino) != dup.identity:
+        return "another file is at its path now"
+    if (st.st_size, st.st_mtime) != (dup.size, dup.mtime):
+        return "it changed since it was indexed"
+    for alias in dup.aliases:
+        if identity_of(alias) != dup.identity:
+            return f"its other path {alias} is no longer the same file"
+    if dup.identity in kept:
+        return "it is the same file as a photo that is kept"
+    return None
 
 
 def group_rows(

@@ -24,7 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photofind.core.duplicates import DEFAULT_THRESHOLD, Duplicate, find_duplicates
+from photofind.core.duplicates import (
+    DEFAULT_THRESHOLD,
+    Duplicate,
+    check_trash,
+    find_duplicates,
+)
 from photofind.core.store import Store
 from photofind.gui import desktop
 from photofind.gui.background import Background
@@ -42,7 +47,9 @@ def move_to_trash(paths: list[str]) -> list[tuple[str, str]]:
     from send2trash import send2trash
 
     failed = []
-    for path in paths:
+    # Symbolic links first: send2trash moves a link itself, but refuses one whose target
+    # has gone to the trash already.
+    for path in sorted(paths, key=lambda p: not os.path.islink(p)):
         try:
             send2trash(path)
         except OSError as exc:
@@ -51,14 +58,41 @@ def move_to_trash(paths: list[str]) -> list[tuple[str, str]]:
 
 
 def duplicate_label(dup: Duplicate, kept: bool) -> str:
-    """E.g. "IMG_0042 (1).jpg / similarity 0.998 / 4,000 × 3,000 · 3.9 MB"."""
+    """E.g. "IMG_0042 (1).jpg / similarity 0.998 / 4,000 × 3,000 · 3.9 MB", and "less
+    alike — not ticked" or "also at best.jpg" where they apply."""
     lines = [os.path.basename(dup.path), "kept" if kept else f"similarity {dup.score:.3f}"]
+    if not kept and not dup.alike_kept:
+        lines.append("less alike — not ticked")
     sizes = [f"{dup.width:,} × {dup.height:,}"] if dup.width and dup.height else []
     if dup.size:
         sizes.append(human_size(dup.size))
     if sizes:
         lines.append(" · ".join(sizes))
+    if dup.aliases:
+        lines.append("also at " + ", ".join(os.path.basename(a) for a in dup.aliases))
     return "\n".join(lines)
+
+
+def _confirmation(safe: list[Duplicate], refused: list[tuple[str, str]], every: bool) -> str:
+    """The question asked before moving `safe` to the trash: how many files, how many bytes,
+    and which ticked ones stay, and why."""
+    count = len(safe)
+    total = human_size(sum(d.size for d in safe))
+    # Qt takes a message for rich text only by its first line, and this one names no file.
+    lines = [f"Move {count} file{'s' if count > 1 else ''} ({total}) to the trash?"]
+    links = [os.path.basename(a) for d in safe for a in d.aliases]
+    if links:
+        lines.append("Their other paths (links) go too: " + ", ".join(links) + ".")
+    if refused:
+        lines.append("Not moved, though ticked:\n" + _reasons(refused))
+    if every:
+        lines.append("Every photo of this group is ticked: none of them would be kept.")
+    lines.append("You can restore them from the trash.")
+    return "\n\n".join(lines)
+
+
+def _reasons(why: list[tuple[str, str]]) -> str:
+    return "\n".join(f"{home_relative(path)}: {reason}" for path, reason in why)
 
 
 class DuplicatesDialog(QDialog):
@@ -109,9 +143,10 @@ class DuplicatesDialog(QDialog):
         self.photos.setIconSize(QSize(THUMBNAIL_SIDE, THUMBNAIL_SIDE))
         self.photos.setResizeMode(QListView.ResizeMode.Adjust)
         self.photos.setMovement(QListView.Movement.Static)
-        # Every cell the same size, with room for the tick box and three lines: the name,
-        # kept or the similarity, and the pixel and file sizes to choose by.
-        self.photos.setGridSize(QSize(THUMBNAIL_SIDE + 40, THUMBNAIL_SIDE + 72))
+        # Every cell the same size, with room for the tick box and five lines: the name,
+        # kept or the similarity, whether it is less alike, the pixel and file sizes to
+        # choose by, and the photo's other paths.
+        self.photos.setGridSize(QSize(THUMBNAIL_SIDE + 40, THUMBNAIL_SIDE + 90))
         self.photos.setWordWrap(True)
         self.photos.itemChanged.connect(lambda _item: self._update_buttons())
         self.photos.currentItemChanged.connect(lambda *_: self._update_buttons())
@@ -122,7 +157,8 @@ class DuplicatesDialog(QDialog):
 
         self.hint = plain_label(
             "Ticked photos go to the trash; untick any you want to keep. The first photo of "
-            "each group (the largest) is kept unless you tick it.",
+            "each group (the largest) is kept unless you tick it; photos less alike it than "
+            "the similarity asked (alike only through others) are not ticked.",
             wrap=True,
         )
         mute(self.hint)
@@ -216,9 +252,10 @@ class DuplicatesDialog(QDialog):
         for i, dup in enumerate(self.groups[row]):
             item = QListWidgetItem(duplicate_label(dup, kept=i == 0))
             item.setData(PATH_ROLE, dup.path)
-            item.setToolTip(plain_tooltip(home_relative(dup.path)))
+            item.setToolTip(plain_tooltip(*(home_relative(p) for p in dup.paths)))
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked if i == 0 else Qt.CheckState.Checked)
+            tick = i > 0 and dup.alike_kept
+            item.setCheckState(Qt.CheckState.Checked if tick else Qt.CheckState.Unchecked)
             self._set_icon(item)
             self.photos.addItem(item)
         # No photo is highlighted until one is clicked: a highlighted photo reads as the one
@@ -244,10 +281,15 @@ class DuplicatesDialog(QDialog):
             if item.data(PATH_ROLE) == path:
                 self._set_icon(item)
 
-    def ticked(self) -> list[str]:
+    def _group(self) -> list[Duplicate]:
+        row = self.group_list.currentRow()
+        return self.groups[row] if 0 <= row < len(self.groups) else []
+
+    def ticked(self) -> list[Duplicate]:
+        """The ticked photos of the group shown (its items are in the group's order)."""
         return [
-            self.photos.item(i).data(PATH_ROLE)
-            for i in range(self.photos.count())
+            dup
+            for i, dup in enumerate(self._group()[: self.photos.count()])
             if self.photos.item(i).checkState() == Qt.CheckState.Checked
         ]
 
@@ -265,42 +307,47 @@ class DuplicatesDialog(QDialog):
             desktop.show_in_folder(item.data(PATH_ROLE), self)
 
     def _trash_ticked(self) -> None:
-        paths = self.ticked()
-        if not paths:
+        chosen = self.ticked()
+        if not chosen:
             return
-        every = self.photos.count() == len(paths)
-        text = f"Move {len(paths)} photo{'s' if len(paths) > 1 else ''} to the trash?"
-        detail = "You can restore them from the trash."
-        if every:
-            detail = "Every photo of this group is ticked: none of them would be kept. " + detail
-        answer = QMessageBox.question(self, "Move to Trash", f"{text}\n\n{detail}")
-        if answer != QMessageBox.StandardButton.Yes:
+        safe, refused = check_trash(self._group(), chosen)
+        if not safe:
+            self._report(refused)
             return
-        self.trash(paths)
+        every = len(chosen) == len(self._group())
+        answer = QMessageBox.question(self, "Move to Trash", _confirmation(safe, refused, every))
+        if answer == QMessageBox.StandardButton.Yes:
+            self.trash(safe)
 
-    def trash(self, paths: list[str]) -> None:
-        """Move `paths` to the trash and take them out of the groups shown."""
+    def trash(self, chosen: list[Duplicate]) -> None:
+        """Move the photos `chosen` from the group shown to the trash, every path of each,
+        and take them out of the group. A photo that is no longer safe to trash (see
+        check_trash) stays, and is reported."""
+        group = self._group()
+        # Again: a file may have changed while the question was asked.
+        safe, refused = check_trash(group, chosen)
+        paths = [path for dup in safe for path in dup.paths]
         failed = move_to_trash(paths)
-        gone = [p for p in paths if p not in {f for f, _ in failed}]
+        not_moved = {path for path, _ in failed}
+        gone = [path for path in paths if path not in not_moved]
         if gone:
             self.trashed.emit(gone)
         row = self.group_list.currentRow()
-        if 0 <= row < len(self.groups):
-            left = [d for d in self.groups[row] if d.path not in gone]
-            if len(left) > 1:
-                self.groups[row] = left
-                self._show_group(row)
-            else:
-                del self.groups[row]
-                self.group_list.takeItem(row)
-        if failed:
-            box = QMessageBox(QMessageBox.Icon.Warning, "Move to Trash", "", parent=self)
-            box.setTextFormat(Qt.TextFormat.PlainText)  # file names are shown as they are
-            box.setText(
-                "These could not be moved to the trash:\n"
-                + "\n".join(f"{home_relative(p)}: {why}" for p, why in failed)
-            )
-            box.exec()
+        left = [d for d in group if d.path not in gone]
+        if len(left) > 1:
+            self.groups[row] = left
+            self._show_group(row)
+        elif group:
+            del self.groups[row]
+            self.group_list.takeItem(row)
+        if refused or failed:
+            self._report(refused + failed)
+
+    def _report(self, not_moved: list[tuple[str, str]]) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, "Move to Trash", "", parent=self)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # file names are shown as they are
+        box.setText("These were not moved to the trash:\n" + _reasons(not_moved))
+        box.exec()
 
     def closeEvent(self, event: object) -> None:
         self._cancel.set()

@@ -10,13 +10,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from planted import MODEL, chain, photo, plant
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from shapes import make_photo
 from window_helpers import INDEX_TIMEOUT_MS, OpenWindow, wait_for_model
 
 from photofind.core.indexer import IndexProgress
+from photofind.core.thumbnails import ThumbnailCache
+from photofind.gui.background import Background
+from photofind.gui.duplicates_dialog import DuplicatesDialog
+from photofind.gui.thumbnail_loader import ThumbnailLoader
+from photofind.units import human_size
 
 
 def test_copies_are_grouped_and_ticked_ones_go_to_the_trash(
@@ -58,16 +64,85 @@ def test_copies_are_grouped_and_ticked_ones_go_to_the_trash(
     assert dialog.photos.item(1).text().splitlines()[1].startswith("similarity ")
     # Nothing is highlighted: the buttons act on the ticked photos, not a selected one.
     assert not dialog.photos.selectedItems()
-    ticked = dialog.ticked()
+    ticked = [d.path for d in dialog.ticked()]
     assert len(ticked) == 2 and dialog.trash_button.text() == "Move 2 of This Group to Trash"
 
     monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Yes)
     finished.clear()
     qtbot.mouseClick(dialog.trash_button, Qt.MouseButton.LeftButton)
     assert not any(Path(p).exists() for p in ticked)
-    trash = Path(os.environ["XDG_DATA_HOME"]) / "Trash" / "files"
-    assert sorted(p.name for p in trash.iterdir()) == sorted(Path(p).name for p in ticked)
+    assert {Path(p).name for p in ticked} <= _in_trash()
     assert dialog.group_list.count() == 0  # one photo left: no longer a group
     qtbot.waitUntil(lambda: bool(finished), timeout=INDEX_TIMEOUT_MS)
     assert finished[-1].counts.removed == 2
     assert Image.open(folder / "red_circle.png").size == (320, 240)
+
+
+def _in_trash() -> set[str]:
+    """Names in the desktop's trash: a folder of this test session's (conftest sets
+    XDG_DATA_HOME before send2trash is first imported, which is when it reads it)."""
+    from send2trash import plat_other
+
+    return set(os.listdir(Path(plat_other.HOMETRASH) / "files"))
+
+
+def test_only_photos_alike_the_kept_one_are_ticked_and_changed_files_stay(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A burst of six frames, each 0.96 alike the next, the first the largest; a smaller copy
+    # of the first; and a link to the second frame.
+    folder = tmp_path / "burst"
+    frames = [photo(folder / f"frame{k}.jpg", (320 - 20 * k, 240 - 15 * k)) for k in range(6)]
+    copy = photo(folder / "frame0 copy.jpg", (160, 120))
+    link = folder / "frame1 link.jpg"
+    link.symlink_to(frames[1].name)
+    vectors = dict(zip(frames, chain(6, 0.96), strict=True))
+    plant(tmp_path / "data", {**vectors, copy: vectors[frames[0]], link: vectors[frames[1]]})
+
+    background = Background(threads=1)
+    parent = QWidget()
+    thumbnails = ThumbnailLoader(ThumbnailCache(tmp_path / "data"), background)
+    dialog = DuplicatesDialog(tmp_path / "data", MODEL, thumbnails, parent)
+    try:
+        dialog.show()
+        dialog.threshold.setValue(0.95)
+        qtbot.mouseClick(dialog.find_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: dialog.find_button.isEnabled(), timeout=60_000)
+        (group,) = dialog.groups
+        labels = [dialog.photos.item(i).text().splitlines() for i in range(len(group))]
+        names = [lines[0] for lines in labels]
+        assert names[:3] == ["frame0.jpg", "frame1.jpg", "frame0 copy.jpg"]
+        assert "frame1 link.jpg" not in names and "also at frame1 link.jpg" in labels[1]
+        # Only the two alike the kept frame are ticked; the frames beyond, alike it only
+        # through the others (0.84 down to 0.06), are shown unticked, and say so.
+        assert [d.path for d in dialog.ticked()] == [str(frames[1]), str(copy)]
+        for lines in labels[3:]:
+            assert "less alike — not ticked" in lines
+        assert not any("less alike" in line for lines in labels[:3] for line in lines)
+
+        os.utime(copy, (1e9, 1e9))  # changed since it was indexed
+        asked: list[str] = []
+
+        def question(_parent: object, _title: str, text: str) -> QMessageBox.StandardButton:
+            asked.append(text)
+            return QMessageBox.StandardButton.Yes
+
+        monkeypatch.setattr(QMessageBox, "question", question)
+        gone: list[list[str]] = []
+        dialog.trashed.connect(gone.append)
+        size = human_size(frames[1].stat().st_size)
+        qtbot.mouseClick(dialog.trash_button, Qt.MouseButton.LeftButton)
+        (text,) = asked
+        assert text.startswith(f"Move 1 file ({size}) to the trash?")
+        assert "frame1 link.jpg" in text  # goes with the frame it links to
+        assert f"{copy}: it changed since it was indexed" in text
+
+        assert copy.exists() and frames[0].exists()  # the changed copy stays, as does the kept
+        assert not os.path.lexists(frames[1]) and not os.path.lexists(link)  # nothing dangles
+        assert {"frame1.jpg", "frame1 link.jpg"} <= _in_trash()
+        assert gone == [[str(frames[1]), str(link)]]
+        assert len(dialog.groups[0]) == 6 and dialog.photos.count() == 6
+    finally:
+        dialog.shutdown()
+        dialog.close()
+        background.shutdown()
