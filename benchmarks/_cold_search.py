@@ -30,7 +30,7 @@ def main() -> None:
     lap("import photofind.cli")
     from photofind.core.library import Library
 
-    lap("import core (numpy, PIL, sqlite-utils)")
+    lap("import core (numpy, PIL)")
     library = Library(data_dir, model, "cpu")
     lap("open library")
     library.text_encoder()

@@ -126,6 +126,7 @@ def index_once(
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         store = Store.open(Path(tmp))
         stack.callback(store.close)
+        store.add_folder(str(folder))
         for name, target in (
             ("read+hash", "_read_and_hash"),
             ("decode", "_decode"),

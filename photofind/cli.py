@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     from photofind.core.filters import Filters
     from photofind.core.indexer import IndexCounts, IndexProgress
     from photofind.core.library import Library
+    from photofind.core.scanning import Scope
     from photofind.core.search import Hit
+    from photofind.core.watcher import FolderWatcher
 from photofind.units import human_size
 
 EXIT_USAGE = 2
@@ -319,12 +321,14 @@ def _cmd_index(library: Library, args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_index(library: Library, settle_seconds: float = 0.0) -> IndexCounts:
+def _run_index(
+    library: Library, settle_seconds: float = 0.0, only: list[Scope] | None = None
+) -> IndexCounts:
     cancel = threading.Event()
     bar = _ProgressBar(sys.stderr)
     last: IndexProgress | None = None
     with _cancel_on_signals(cancel):
-        for last in _index_steps(library, cancel, settle_seconds):
+        for last in _index_steps(library, cancel, settle_seconds, only):
             bar.update(last)
     bar.close()
     assert last is not None
@@ -342,16 +346,18 @@ def _run_index(library: Library, settle_seconds: float = 0.0) -> IndexCounts:
 
 
 def _index_steps(
-    library: Library, cancel: threading.Event, settle_seconds: float
+    library: Library, cancel: threading.Event, settle_seconds: float, only: list[Scope] | None
 ) -> Iterator[IndexProgress]:
     """Index; if another process (the app, a `watch`) is indexing, say so and wait our turn."""
     from photofind.core.errors import LibraryBusyError
 
     try:
-        yield from library.index(cancel=cancel, settle_seconds=settle_seconds)
+        yield from library.index(cancel=cancel, settle_seconds=settle_seconds, only=only)
     except LibraryBusyError as exc:
         print(f"photofind: {exc}; waiting for it to finish…", file=sys.stderr)
-        yield from library.index(cancel=cancel, settle_seconds=settle_seconds, wait_for_lock=True)
+        yield from library.index(
+            cancel=cancel, settle_seconds=settle_seconds, wait_for_lock=True, only=only
+        )
 
 
 @contextlib.contextmanager
@@ -562,11 +568,7 @@ def _cmd_folders(library: Library, args: argparse.Namespace) -> int:
         print(f"Added {_shown(path)}; run 'photofind index' or 'photofind watch' to index it")
     elif args.action == "remove":
         path = os.path.abspath(os.path.expanduser(args.path))
-        if path not in library.store.folders():
-            from photofind.core.errors import FolderNotFoundError
-
-            raise FolderNotFoundError(f"not a library folder: {args.path}")
-        removed = library.store.remove_folder(path)
+        removed = library.remove_folder(path)
         print(f"Removed {_shown(path)} ({removed} photos forgotten; the files are untouched)")
     else:
         for folder in library.store.folders():
@@ -588,19 +590,37 @@ def _cmd_watch(library: Library, args: argparse.Namespace) -> int:
     watcher.start()
     print(f"photofind: watching {len(folders)} folder(s); Ctrl+C to stop", file=sys.stderr)
     settle = 2.0
+    told: dict[str, str] = {}
     try:
+        only = watcher.take()  # everything, at first
         while True:
-            counts = _run_index(library, settle_seconds=settle)
+            told = _tell_unwatched(watcher, told)
+            counts = _run_index(library, settle_seconds=settle, only=only)
+            watcher.set_places(library.store.places())
             if counts.deferred:
-                # Files still being written: look again once they had time to settle.
-                time.sleep(settle)
-                watcher.poke()
+                # Files still being written. The last change seen came a debounce before
+                # the run, so they settle about this soon (a later look defers any that
+                # have not).
+                time.sleep(settle - watcher.debounce)
+                watcher.poke(only)
             while not watcher.wait_for_change(timeout=1.0):
-                pass
+                told = _tell_unwatched(watcher, told)
+            only = watcher.take()
     except KeyboardInterrupt:
         return 0
     finally:
         watcher.stop()
+
+
+def _tell_unwatched(watcher: FolderWatcher, told: dict[str, str]) -> dict[str, str]:
+    """Say which folders are not watched live, and why, if that is news after `told`;
+    returns what the user knows now."""
+    from photofind.core.watcher import describe_unwatched
+
+    unwatched = watcher.unwatched()
+    for line in describe_unwatched(unwatched, told):
+        print(f"photofind: {_shown(line)}", file=sys.stderr)
+    return unwatched
 
 
 COMMANDS = {

@@ -12,11 +12,13 @@ import io
 import os
 import shutil
 import sqlite3
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pytest
 from helpers import last_json, run_cli
 from shapes import make_photo
 from watch_process import WatchProcess
@@ -86,6 +88,7 @@ class Library:
         try:
             rows = conn.execute(
                 "SELECT p.path, v.vector FROM photos p JOIN vectors v ON v.photo_id = p.id"
+                " WHERE p.status = 'ok'"  # not those put aside (see Store.put_aside)
             ).fetchall()
             return dict(rows)
         finally:
@@ -94,7 +97,9 @@ class Library:
     def photos(self) -> dict[str, tuple[str, int]]:
         conn = sqlite3.connect(f"file:{self.data / 'library.db'}?mode=ro", uri=True, timeout=5)
         try:
-            rows = conn.execute("SELECT path, status, size FROM photos").fetchall()
+            rows = conn.execute(
+                "SELECT path, status, size FROM photos WHERE status IN ('ok', 'failed')"
+            ).fetchall()
             return {path: (status, size) for path, status, size in rows}
         finally:
             conn.close()
@@ -241,3 +246,35 @@ def test_moves_deletions_edits_slow_copies_and_an_unplugged_drive_while_watching
         watch.stop()
     status = library.cli("status", "--json")
     assert (status["photos"], status["pending"], status["failed"]) == (8, 0, 0)  # type: ignore[index]
+
+
+def _with_inotify_watches(limit: int) -> list[str]:
+    """A command that runs the command after it in a user namespace of its own, allowed
+    `limit` inotify watches: a real limit, which leaves the rest of the machine alone. Skips
+    the test where such namespaces are not allowed."""
+    script = f'echo {limit} > /proc/sys/user/max_inotify_watches && exec "$@"'
+    wrapper = ["unshare", "--user", "--map-root-user", "sh", "-c", script, "sh"]
+    if shutil.which("unshare") is None or subprocess.run([*wrapper, "true"]).returncode:
+        pytest.skip("no user namespace with inotify limits of its own here")
+    return wrapper
+
+
+def test_watch_names_the_folders_past_the_inotify_watch_limit(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    library = Library(tmp_path, model_dir)
+    pictures = tmp_path / "Pictures"
+    for year in ("2021", "2022", "2023", "2024"):
+        (pictures / year).mkdir(parents=True)
+    (pictures / "2021" / "a.jpg").write_bytes(_jpeg("red", "circle", 1))
+    library.cli("index", str(pictures), "--json")
+    # Watches for the folder and two of its four subfolders.
+    watch = Watch(library.env, _with_inotify_watches(3))
+    try:
+        watch.wait(lambda: len(watch.runs()) >= 1, "first index run")
+    finally:
+        log = watch.stop()
+    [line] = [x for x in log.splitlines() if "not watched live" in x]
+    assert line.startswith("photofind: 2 folders are not watched live (")
+    assert "): inotify watch limit reached (fs.inotify.max_user_watches = " in line
+    assert line.endswith("; these folders are checked every 5 minutes instead")

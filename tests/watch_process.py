@@ -7,13 +7,14 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 
 class WatchProcess:
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], wrapper: Sequence[str] = ()) -> None:
+        """`wrapper`: a command that runs the watch command given after it."""
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "photofind", "watch"],
+            [*wrapper, sys.executable, "-m", "photofind", "watch"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -36,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from photofind.core.atomic import write_atomically
 from photofind.core.errors import OptionalDependencyError
 from photofind.core.store import Store
 
@@ -228,7 +228,7 @@ class ApproximateIndex:
         graph_ids = np.union1d(self.ids, added)
         gone = np.zeros(0, dtype=np.int64)
         if self.store.removed_since(since):
-            gone = np.setdiff1d(graph_ids, self._vector_ids(model_id), assume_unique=True)
+            gone = np.setdiff1d(graph_ids, self.store.vector_ids(model_id), assume_unique=True)
             kept = ~np.isin(added, gone, assume_unique=True)
             added, matrix = added[kept], matrix[kept]
         # Photos written again (new content, or a reused id) are taken out and added anew.
@@ -257,14 +257,6 @@ class ApproximateIndex:
         # With nothing unsaved in the graph, saving is only a new manifest.
         if self._graph_file is not None or self._unsaved >= SAVE_AFTER_CHANGES:
             self._save(model_id, revision)
-
-    def _vector_ids(self, model_id: int) -> np.ndarray:
-        # Store has no method for this yet. Answered from the vectors_by_write index (which
-        # holds the photo ids), not by scanning the table and its 2 KB vectors.
-        rows = self.store.conn.execute(
-            "SELECT photo_id FROM vectors WHERE model_id = ?", (model_id,)
-        )
-        return np.sort(np.fromiter((r[0] for r in rows), dtype=np.int64))
 
     def _build(self, model_id: int, revision: int) -> Iterator[tuple[int, int]]:
         ids, matrix = self.store.vectors(model_id, np.float16)
@@ -381,10 +373,10 @@ class ApproximateIndex:
                 np.save(f, self.ids, allow_pickle=False)
 
         if self._graph_file is None:
-            _write_atomically(self.index_dir / f"{stem}.usearch", lambda t: self.graph.save(str(t)))
+            write_atomically(self.index_dir / f"{stem}.usearch", lambda t: self.graph.save(str(t)))
             self._graph_file, self._unsaved = f"{stem}.usearch", 0
         if self._ids_file is None:
-            _write_atomically(self.index_dir / f"{stem}.ids.npy", save_ids)
+            write_atomically(self.index_dir / f"{stem}.ids.npy", save_ids)
             self._ids_file = f"{stem}.ids.npy"
         manifest = {
             **self._manifest_fields(model_id),
@@ -399,7 +391,7 @@ class ApproximateIndex:
         }
         # The manifest is the commit point: until it is replaced, the old files stand.
         text = json.dumps(manifest, indent=1)
-        _write_atomically(self.index_dir / f"{name}.ann.json", lambda t: t.write_text(text))
+        write_atomically(self.index_dir / f"{name}.ann.json", lambda t: t.write_text(text))
         self._saved_revision = revision
         self._remove_old_files(name, keep={self._graph_file, self._ids_file}, before=started)
 
@@ -467,17 +459,3 @@ class ApproximateIndex:
             [float(vectors[int(i)] @ query) if int(i) in vectors else -np.inf for i in ids],
             dtype=np.float32,
         )
-
-
-def _write_atomically(path: Path, write: Callable[[Path], object]) -> None:
-    """Write `path` through a temporary file beside it, flushed to disk, then renamed over
-    it: readers see the old file or the new one, never part of one."""
-    tmp = path.with_name(f"{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlparse
 
+from photofind.core.atomic import replace_durably
 from photofind.core.errors import DownloadCancelled, DownloadError
 
 # How often a progress report is yielded while bytes arrive (the first and last always are).
@@ -73,6 +74,11 @@ def is_hub_id(ref: str) -> bool:
     """Whether `ref` names a hub model rather than a local folder (the way Encoder.load tells)."""
     path = Path(ref).expanduser()
     return not (path.is_absolute() or ref.startswith((".", "~")) or path.exists())
+
+
+# About what the download of a well-known model weighs, to tell before the hub is asked for
+# its file list (the first progress report has the exact total).
+APPROXIMATE_SIZES = {"openai/clip-vit-base-patch32": 600_000_000}
 
 
 def is_downloaded(ref: str) -> bool:
@@ -343,7 +349,7 @@ class _Session:
                 f"{f.name} of {self.ref!r} arrived damaged (checksum mismatch) and was "
                 "removed; run again to download it afresh"
             )
-        os.replace(partial, blobs / f.etag)
+        replace_durably(partial, blobs / f.etag)
 
     def link(self, names: list[str]) -> None:
         """Let huggingface_hub put the blobs into the snapshot (links or copies, refs/main)

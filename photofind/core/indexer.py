@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
     Executor,
@@ -39,7 +39,8 @@ from photofind.core.imaging import (
     plain_jpeg_header,
     read_file,
 )
-from photofind.core.scanning import FileStat, is_within, scan_folders
+from photofind.core.places import away, check_places, remember_places
+from photofind.core.scanning import FileStat, Scope, is_within, scan_scopes, scopes_within
 from photofind.core.store import Encoded, Failed, PhotoRow, Result, Reused, Store
 from photofind.core.threads import lower_this_threads_priority
 
@@ -223,8 +224,8 @@ def index_library(
     batch_size: int = BATCH_SIZE,
     workers: int | None = None,
     settle_seconds: float = 0.0,
-    available: Callable[[str], bool] = os.path.isdir,
     decode_processes: bool | None = None,
+    only: Sequence[Scope] | None = None,
 ) -> Iterator[IndexProgress]:
     """Index new and changed photos under `folders`, reuse vectors of moved files, and remove
     photos whose files are gone. The encoder is loaded only if something needs encoding;
@@ -235,8 +236,15 @@ def index_library(
     `settle_seconds` > 0 defers files modified that recently (a copy still in progress); they
     are neither indexed nor removed, and a later run picks them up. So are files that change
     while they are read, whatever `settle_seconds`. Files that vanish between the scan and
-    their reading are simply not there. Photos below a folder that is missing (an unplugged
-    drive) or cannot be read right now are kept.
+    their reading are simply not there. Photos below a place that cannot be reached right now
+    (see core.places: an unplugged drive, a mount point below a library folder that is not
+    mounted, a link into one) or a folder that cannot be read are kept. Photos under no
+    library folder (one removed meanwhile by another process) are removed; so are those a
+    removed folder put aside, once a run has looked at the whole library.
+
+    `only` limits the run to some parts of the library (what a watcher saw change): only
+    they are scanned, and only photos recorded there can be found gone. A moved photo still
+    reuses its vector, whichever folder it came from.
 
     `decode_processes` decodes in worker processes instead of threads; by default it does
     when the model runs on a GPU and there are enough cores for the GIL to matter.
@@ -247,13 +255,20 @@ def index_library(
     folders = [os.path.abspath(f) for f in folders]
     counts = IndexCounts()
     model_id = store.find_model(model_name)
-    known = store.photos(model_id)
+    if only is None:
+        scopes = [Scope(f, recursive=True) for f in folders]
+        known = store.photos(model_id)
+    else:
+        scopes = scopes_within(only, folders)
+        known = store.photos_in(model_id, scopes)
 
     seen: set[str] = set()
     unreadable: list[str] = []
+    found_places: dict[str, int] = {}
     todo: list[FileStat] = []
     now = time.time()
-    for n, stat in enumerate(scan_folders(folders, excluded, unreadable), 1):
+    files = scan_scopes(scopes, folders, excluded, unreadable, found_places)
+    for n, stat in enumerate(files, 1):
         seen.add(stat.path)
         row = known.get(stat.path)
         if (
@@ -284,20 +299,41 @@ def index_library(
         return
 
     # Sweep only after everything was scanned, so a moved file was found (and its vector
-    # reused) before its old path is removed. Folders that are missing right now, such as an
-    # unplugged drive, keep their photos, and so do folders that could not be read.
+    # reused) before its old path is removed.
     seen -= pipeline.vanished
-    present = [f for f in folders if available(f)]
-    gone = [
-        row.id
-        for path, row in known.items()
-        if path not in seen
-        and any(is_within(path, f) for f in present)
-        and not any(is_within(path, u) for u in unreadable)
-    ]
-    store.delete_photos(gone)
+    library_folders = store.folders()
+    reaches = check_places(store, library_folders)
+    remember_places(store, library_folders, reaches, found_places)
+    gone = _gone(known, seen, folders, library_folders, away(reaches) + unreadable)
     counts.removed = len(gone)
+    if only is None:
+        # The run has seen the whole library: what was put aside before, kept in case a
+        # folder was added back or a photo turned up elsewhere, goes, with what it missed.
+        store.forget_removed()
+        store.delete_photos(gone)
+    else:
+        store.put_aside(gone)
     yield IndexProgress("done", pipeline.done, len(todo), pipeline.rate, counts)
+
+
+def _gone(
+    known: dict[str, PhotoRow],
+    seen: set[str],
+    scanned: list[str],
+    library_folders: list[str],
+    kept: list[str],
+) -> list[int]:
+    """The photos to forget: those not seen in folders that were scanned, unless below a
+    place `kept` (not there now, or unreadable), and those under no library folder."""
+    ids = []
+    for path, row in known.items():
+        if path in seen:
+            continue
+        if not any(is_within(path, f) for f in library_folders) or (
+            any(is_within(path, f) for f in scanned) and not any(is_within(path, k) for k in kept)
+        ):
+            ids.append(row.id)
+    return ids
 
 
 def _readable_again(row: PhotoRow) -> bool:
@@ -341,7 +377,9 @@ class _Pipeline:
         self.settle_seconds = settle_seconds
         # Files gone between the scan and their reading: not indexed, their rows swept.
         self.vanished: set[str] = set()
-        self.sources = store.vector_sources(model_id) if model_id is not None else {}
+        # Content hash -> a photo whose vector it can reuse, looked up as files are hashed
+        # (see _source): a run over a few folders never reads the whole library's hashes.
+        self.sources: dict[str, int] = {}
         self.unwritten: list[Result] = []
         # Identical content seen twice in one run: the copies wait for the first's vector.
         self.in_progress: dict[str, list[FileStat]] = {}
@@ -494,7 +532,7 @@ class _Pipeline:
             if self.settle_seconds and time.time() - item.stat.mtime < self.settle_seconds:
                 self._skip(item.stat, vanished=False)  # written to since the scan
                 return None
-            source = self.sources.get(item.hash)
+            source = self._source(item.hash)
             if source is not None:
                 s = item.stat
                 self._finish(Reused(s.path, s.size, s.mtime, item.hash, source))
@@ -504,6 +542,13 @@ class _Pipeline:
                 self.in_progress[item.hash] = []
                 return item
         return None
+
+    def _source(self, content: str) -> int | None:
+        if content not in self.sources and self.model_id is not None:
+            found = self.store.vector_source(content, self.model_id)
+            if found is not None:
+                self.sources[content] = found
+        return self.sources.get(content)
 
     def _skip(self, stat: FileStat, vanished: bool) -> None:
         self.done += 1
@@ -584,13 +629,16 @@ class _Pipeline:
         if not self.unwritten:
             return
         results, self.unwritten = self.unwritten, []
-        self.store.write(results, self.model_id)
+        self.store.write(results, self.model_id, only_in_library=True)
         for r in results:
             if isinstance(r, Encoded):
                 pid = self.store.photo_id(r.path)
                 if pid is not None:
                     self.sources[r.hash] = pid
                     self._release_waiters(r.hash, pid, "")
+                else:  # its folder left the library meanwhile; copies elsewhere wait a run
+                    for waiting in self.in_progress.pop(r.hash, []):
+                        self._skip(waiting, vanished=False)
         if self.unwritten:  # copies released above
             self._flush()
 

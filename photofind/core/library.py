@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +25,8 @@ from photofind.core.filters import Filters
 from photofind.core.indexer import IndexProgress, index_library
 from photofind.core.lock import index_lock
 from photofind.core.model_process import ModelProcess
-from photofind.core.scanning import is_within
+from photofind.core.places import check_places, not_here
+from photofind.core.scanning import Scope, is_within
 from photofind.core.search import Hit, Searcher
 from photofind.core.store import Store
 from photofind.core.tags import Tagger, TagScore, counts, load_vocabulary
@@ -166,6 +167,22 @@ class Library:
         loading = self._encoder
         return loading is not None and loading.done() and loading.exception() is None
 
+    def load_text_encoder_in_background(self, cancel: threading.Event) -> Future[TextEncoder]:
+        """`text_encoder` on a thread of its own (on a first run it downloads the model
+        first): the library's own thread goes on changing folders meanwhile. Use nothing
+        that needs the text encoder until the future is done."""
+        loading: Future[TextEncoder] = Future()
+        loading.set_running_or_notify_cancel()
+
+        def load() -> None:
+            try:
+                loading.set_result(self.text_encoder(cancel))
+            except BaseException as exc:
+                loading.set_exception(exc)
+
+        threading.Thread(target=load, name="photofind-text-model-load", daemon=True).start()
+        return loading
+
     def text_encoder(self, cancel: threading.Event | None = None) -> TextEncoder:
         """What text queries need. For the CLIP family that is core.text_tower, which needs
         neither torch nor transformers: a search starts in well under a second, and the app
@@ -273,32 +290,11 @@ class Library:
             return dict.fromkeys(tagger.names, 0)
         return counts([t for m in index.segments() for t in tagger.tags_of(m)], tagger.names)
 
-    def folder_available(self, folder: str) -> bool:
-        """Whether a library folder can be read now. A folder that is missing is not (an
-        unplugged drive); nor is one that is empty and on another device than when it was last
-        seen with photos: the bare mount point of a drive or share that is not mounted. Its
-        photos stay indexed either way. A non-empty folder on a new device (a drive plugged
-        into another port) is available, and its device is remembered."""
-        try:
-            device = os.stat(folder).st_dev
-            if not os.path.isdir(folder):
-                return False
-            with os.scandir(folder) as entries:
-                empty = next(entries, None) is None
-        except OSError:
-            return False
-        known = self.store.folder_device(folder)
-        if known is not None and known != device and empty:
-            return False
-        if known != device and not empty:
-            self.store.set_folder_device(folder, device)
-        return True
-
     def without_unavailable(self, hits: list[Hit]) -> tuple[list[Hit], list[str]]:
-        """The hits whose library folder is reachable now, and the folders that are not (an
-        unplugged drive, an unmounted share): their photos stay indexed, only hidden. One
-        check per folder, never per photo, so a dead network mount cannot stall a search."""
-        missing = [f for f in self.store.folders() if not self.folder_available(f)]
+        """The hits whose place can be reached now, and the places that cannot (see
+        core.places: an unplugged drive, an unmounted share, a link into one): their photos
+        stay indexed, only hidden."""
+        missing = not_here(check_places(self.store, self.store.folders()))
         if not missing:
             return hits, []
         kept = [h for h in hits if not any(is_within(h.path, f) for f in missing)]
@@ -314,14 +310,47 @@ class Library:
             self.store.add_folder(path)
         return paths
 
+    def remove_folder(self, path: str) -> int:
+        """Take a folder out of the library, with the photos no other library folder holds
+        (the files stay); returns how many. They leave searches and counts at once; their
+        vectors are kept until the next index run over the whole library, so adding the
+        folder back before then needs no encoding (see Store.remove_folder). A run of another
+        process that is indexing the folder now records none of its photos after this (see
+        Store.write)."""
+        if path not in self.store.folders():
+            raise FolderNotFoundError(f"not a library folder: {path}")
+        return self.store.remove_folder(path)
+
+    def folder_photos(self) -> dict[str, int]:
+        """For each library folder, how many photos removing it would take out of the
+        library: those below it that no other library folder holds."""
+        folders = self.store.folders()
+        below = self.store.photo_counts(folders)
+        counts = {}
+        for folder in folders:
+            others = [f for f in folders if f != folder]
+            if any(is_within(folder, f) for f in others):
+                counts[folder] = 0
+                continue
+            inner = [f for f in others if is_within(f, folder)]
+            outermost = [f for f in inner if not any(is_within(f, g) for g in inner if g != f)]
+            counts[folder] = below[folder] - sum(below[f] for f in outermost)
+        return counts
+
+    def set_excluded(self, path: str, excluded: bool) -> None:
+        """Leave a subfolder out of the index (its photos go at the next run), or not."""
+        self.store.set_excluded(path, excluded)
+
     def index(
         self,
         cancel: threading.Event | None = None,
         settle_seconds: float = 0.0,
         wait_for_lock: bool = False,
         model_in_background: bool = False,
+        only: Sequence[Scope] | None = None,
     ) -> Iterator[IndexProgress]:
-        """Bring the index up to date (see `index_library`). Only one process indexes a library
+        """Bring the index up to date (see `index_library`; `only`: just these parts of the
+        library, what a watcher saw change). Only one process indexes a library
         at a time: a second raises LibraryBusyError, or waits its turn with `wait_for_lock`.
         The model is loaded only once something needs encoding; with `model_in_background`
         on a thread of its own, while the run yields "loading" progress (the app answers
@@ -337,7 +366,7 @@ class Library:
                 excluded=self.store.excluded(),
                 cancel=cancel,
                 settle_seconds=settle_seconds,
-                available=self.folder_available,
+                only=only,
             ):
                 if progress.phase == "done":
                     final = progress

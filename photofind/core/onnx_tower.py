@@ -15,7 +15,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import time
 import warnings
 from concurrent.futures import Future
@@ -23,6 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from photofind.core.atomic import write_atomically
 
 if TYPE_CHECKING:
     from photofind.core.encoder import Encoder
@@ -249,25 +250,22 @@ def _export(encoder: Encoder, path: Path) -> None:
     height, width = _input_size(encoder)
     example = torch.zeros(1, 3, height, width)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
-    os.close(fd)
-    try:
+
+    def export(tmp: Path) -> None:
         with torch.no_grad(), warnings.catch_warnings(), _quiet_exporter():
             warnings.simplefilter("ignore")  # tracer notes about the checkpoint's Python code
             torch.onnx.export(
                 image_tower(encoder.model).eval(),
                 (example,),
-                tmp,
+                str(tmp),
                 input_names=["pixels"],
                 output_names=["features"],
                 dynamic_axes={"pixels": {0: "photos"}, "features": {0: "photos"}},
                 opset_version=17,
                 dynamo=False,
             )
-        os.replace(tmp, path)  # a killed export leaves only a temporary file
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+
+    write_atomically(path, export)  # a killed export leaves at most a temporary file
 
 
 @contextlib.contextmanager

@@ -20,6 +20,8 @@ from typing import BinaryIO
 
 import numpy as np
 
+from photofind.core.atomic import write_atomically
+
 log = logging.getLogger(__name__)
 
 LAYOUT = 2  # bump when the file's layout changes; older files are then rebuilt
@@ -60,9 +62,8 @@ def save(path: Path, ids: np.ndarray, segments: Sequence[np.ndarray], revision: 
     and flushed to disk under a temporary name, then renamed over the old one. Returns
     whether it was written; a failure only costs the next process a slower start."""
     dim = next((s.shape[1] for s in segments if s.ndim == 2), 0)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+    def write(tmp: Path) -> None:
         with open(tmp, "wb") as f:
             np.lib.format.write_array(f, np.array([LAYOUT, revision], dtype=np.int64))
             np.lib.format.write_array(f, np.ascontiguousarray(ids, dtype=np.int64))
@@ -71,12 +72,12 @@ def save(path: Path, ids: np.ndarray, segments: Sequence[np.ndarray], revision: 
                 for start in range(0, len(segment), _WRITE_ROWS):
                     chunk = segment[start : start + _WRITE_ROWS]
                     f.write(np.ascontiguousarray(chunk, dtype=np.float16).tobytes())
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        write_atomically(path, write)
     except OSError as exc:
         log.warning("vector snapshot %s not written: %s", path, exc)
-        tmp.unlink(missing_ok=True)
         return False
     return True
 

@@ -1,4 +1,4 @@
-"""The library database: folders, photos and their vectors, in SQLite through sqlite-utils."""
+"""The library database: folders, photos and their vectors, in SQLite."""
 
 from __future__ import annotations
 
@@ -13,13 +13,18 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-import sqlite_utils
 
 from photofind.core.errors import SchemaError
 from photofind.core.imaging import PhotoInfo
-from photofind.core.scanning import is_within
+from photofind.core.scanning import Scope, is_within
 
 DB_NAME = "library.db"
+# Meta keys of places (see `places`): the prefix, then the path's bytes in hex.
+_PLACE = "device:"
+
+
+def _place_key(path: str) -> str:
+    return _PLACE + os.fsencode(path).hex()
 
 
 class PhotoRow(NamedTuple):
@@ -68,55 +73,81 @@ class Failed:
 Result = Encoded | Reused | Failed
 
 
-def _migrate_0_to_1(db: sqlite_utils.Database) -> None:
-    db["folders"].create({"path": str, "added_at": str}, pk="path")
-    db["photos"].create(
-        {
-            "id": int,
-            "path": str,
-            "size": int,
-            "mtime": float,
-            "hash": str,
-            "width": int,
-            "height": int,
-            "taken_at": str,
-            "status": str,
-            "error": str,
-            "indexed_at": str,
-        },
-        pk="id",
-        not_null={"path", "size", "mtime", "status", "indexed_at"},
-    )
-    db["photos"].create_index(["path"], unique=True)
-    db["photos"].create_index(["hash"])
-    db["models"].create({"id": int, "name": str, "dim": int}, pk="id", not_null={"name", "dim"})
-    db["models"].create_index(["name"], unique=True)
-    db.execute(
-        "CREATE TABLE vectors ("
-        " photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,"
-        " model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,"
-        " vector BLOB NOT NULL,"
-        " PRIMARY KEY (photo_id, model_id)) WITHOUT ROWID"
-    )
-    db["meta"].create({"key": str, "value": str}, pk="key")
+# Migrations are plain SQL on the connection, inside the one transaction `_migrate` holds for
+# the step (SQLite DDL is transactional), so a step is applied whole or not at all. Nothing in
+# them may commit: statements run one by one, never through executescript (it commits first)
+# or a library that manages transactions of its own.
+
+# Exactly the text that libraries of schema 1 hold, so new and migrated libraries have one
+# schema, character for character.
+_SCHEMA_1 = (
+    """CREATE TABLE "folders" (
+   "path" TEXT PRIMARY KEY,
+   "added_at" TEXT
+)""",
+    """CREATE TABLE "photos" (
+   "id" INTEGER PRIMARY KEY,
+   "path" TEXT NOT NULL,
+   "size" INTEGER NOT NULL,
+   "mtime" REAL NOT NULL,
+   "hash" TEXT,
+   "width" INTEGER,
+   "height" INTEGER,
+   "taken_at" TEXT,
+   "status" TEXT NOT NULL,
+   "error" TEXT,
+   "indexed_at" TEXT NOT NULL
+)""",
+    """CREATE UNIQUE INDEX "idx_photos_path"
+    ON "photos" ("path")""",
+    """CREATE INDEX "idx_photos_hash"
+    ON "photos" ("hash")""",
+    """CREATE TABLE "models" (
+   "id" INTEGER PRIMARY KEY,
+   "name" TEXT NOT NULL,
+   "dim" INTEGER NOT NULL
+)""",
+    """CREATE UNIQUE INDEX "idx_models_name"
+    ON "models" ("name")""",
+    "CREATE TABLE vectors ("
+    " photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,"
+    " model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,"
+    " vector BLOB NOT NULL,"
+    " PRIMARY KEY (photo_id, model_id)) WITHOUT ROWID",
+    """CREATE TABLE "meta" (
+   "key" TEXT PRIMARY KEY,
+   "value" TEXT
+)""",
+)
 
 
-def _migrate_1_to_2(db: sqlite_utils.Database) -> None:
+def _migrate_0_to_1(conn: sqlite3.Connection) -> None:
+    for statement in _SCHEMA_1:
+        conn.execute(statement)
+
+
+def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
     # Subfolders of library folders that the user wants left out of the index.
-    db["excluded"].create({"path": str, "added_at": str}, pk="path")
+    conn.execute(
+        """CREATE TABLE "excluded" (
+   "path" TEXT PRIMARY KEY,
+   "added_at" TEXT
+)"""
+    )
 
 
-def _migrate_2_to_3(db: sqlite_utils.Database) -> None:
+def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
     # The revision that wrote each vector, so a reader holding the vectors of revision R can
     # fetch only what was added after R instead of reloading a million rows.
-    db.execute("ALTER TABLE vectors ADD COLUMN written INTEGER NOT NULL DEFAULT 0")
-    db.execute("CREATE INDEX vectors_by_write ON vectors(model_id, written)")
+    conn.execute("ALTER TABLE vectors ADD COLUMN written INTEGER NOT NULL DEFAULT 0")
+    conn.execute("CREATE INDEX vectors_by_write ON vectors(model_id, written)")
     # Files kept beside the database (vector snapshots) name the library they belong to.
-    db.execute("INSERT INTO meta(key, value) VALUES ('library_id', ?)", [uuid.uuid4().hex])
+    conn.execute("INSERT INTO meta(key, value) VALUES ('library_id', ?)", [uuid.uuid4().hex])
 
 
-# MIGRATIONS[n] takes a database from schema version n to n + 1. Append, never edit.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+# MIGRATIONS[n] takes a database from schema version n to n + 1. Append, never edit what a
+# step makes.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_0_to_1,
     _migrate_1_to_2,
     _migrate_2_to_3,
@@ -163,6 +194,17 @@ def _refuse_newer(conn: sqlite3.Connection) -> None:
         )
 
 
+def _ranges_below(folder: str) -> list[tuple[str | bytes, str | bytes]]:
+    """The ranges of the path index that hold the paths below `folder`. Paths are stored as
+    text, or as BLOBs where not UTF-8 (to_db): a range of each."""
+    low = os.fsencode(folder.rstrip(os.sep) + os.sep)
+    high = low[:-1] + bytes([low[-1] + 1])  # just past every path that starts with low
+    ranges: list[tuple[str | bytes, str | bytes]] = [(low, high)]
+    with contextlib.suppress(UnicodeDecodeError):
+        ranges.append((low.decode(), high.decode()))
+    return ranges
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -174,7 +216,6 @@ class Store:
     def __init__(self, conn: sqlite3.Connection) -> None:
         conn.execute("PRAGMA foreign_keys=ON")
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
         self._removed_in_write = False  # set by _upsert inside write()
         self._migrate()
 
@@ -204,7 +245,7 @@ class Store:
                 # library (the app and a CLI run after an upgrade) may have just migrated it.
                 version = self.schema_version
                 if version < SCHEMA_VERSION:
-                    MIGRATIONS[version](self.db)
+                    MIGRATIONS[version](self.conn)
                     version += 1
                     self.conn.execute(f"PRAGMA user_version={version}")
 
@@ -237,40 +278,124 @@ class Store:
         return sorted(from_db(r[0]) for r in self.conn.execute("SELECT path FROM folders"))
 
     def add_folder(self, path: str) -> bool:
-        """Remember a folder; False if it was already in the library."""
+        """Remember a folder; False if it was already in the library. Photos below it that a
+        removal put aside (see `remove_folder`) are in the library again, with their vectors."""
         with self._transaction():
             cur = self.conn.execute(
                 "INSERT OR IGNORE INTO folders(path, added_at) VALUES (?, ?)", (to_db(path), _now())
             )
+            self._restore_removed(path)
             return cur.rowcount > 0
 
-    def folder_device(self, path: str) -> int | None:
-        """The device the folder was on when last seen with photos (see Library)."""
-        key = "device:" + os.fsencode(path).hex()
-        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return int(row[0]) if row else None
-
-    def set_folder_device(self, path: str, device: int) -> None:
-        key = "device:" + os.fsencode(path).hex()
-        with self._transaction():
+    def _restore_removed(self, folder: str) -> None:
+        # Their vectors count as written now, so readers holding the vectors of an earlier
+        # revision take them in as they take in new ones (see `vectors(since=…)`).
+        revision = self.revision() + 1
+        restored = 0
+        for low, high in _ranges_below(folder):
             self.conn.execute(
-                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, str(device))
+                "UPDATE vectors SET written = ? WHERE photo_id IN (SELECT id FROM photos"
+                " WHERE status = 'removed' AND path >= ? AND path < ?)",
+                (revision, low, high),
+            )
+            restored += self.conn.execute(
+                "UPDATE photos SET status = 'ok'"
+                " WHERE status = 'removed' AND path >= ? AND path < ?",
+                (low, high),
+            ).rowcount
+        if restored:
+            self._bump_revision()
+
+    def places(self) -> dict[str, int]:
+        """Folders whose photos can be away while the rest of the library is there (see
+        core.places), with the device each was on when its photos were last there."""
+        rows = self.conn.execute("SELECT key, value FROM meta WHERE key LIKE 'device:%'")
+        return {os.fsdecode(bytes.fromhex(key[len(_PLACE) :])): int(v) for key, v in rows}
+
+    def set_places(self, devices: dict[str, int], forget: Iterable[str] = ()) -> None:
+        """Record places and their devices, and forget others, in one transaction."""
+        with self._transaction():
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                [(_place_key(p), str(d)) for p, d in devices.items()],
+            )
+            self.conn.executemany(
+                "DELETE FROM meta WHERE key = ?", [(_place_key(p),) for p in forget]
             )
 
+    def some_paths_under(self, folder: str, limit: int) -> list[str]:
+        """Up to `limit` paths of photos recorded below `folder` (a range of the path index)."""
+        found: list[str] = []
+        for start, end in _ranges_below(folder):
+            rows = self.conn.execute(
+                "SELECT path FROM photos WHERE path >= ? AND path < ? LIMIT ?",
+                (start, end, limit - len(found)),
+            )
+            found += [from_db(r[0]) for r in rows]
+        return found[:limit]
+
     def remove_folder(self, path: str) -> int:
-        """Forget a folder and the photos no other library folder holds; returns their count."""
+        """Take a folder out of the library; returns how many photos no other library folder
+        holds. Those leave the library at once (no search, count or duplicate sees them), but
+        their rows and vectors are put aside until `forget_removed`: adding the folder back
+        before then needs no encoding. Failed photos go at once: retrying them costs little."""
         with self._transaction():
             if not self.conn.execute("DELETE FROM folders WHERE path = ?", (to_db(path),)).rowcount:
                 return 0
             others = self.folders()
             doomed = [
                 (pid,)
-                for pid, raw in self.conn.execute("SELECT id, path FROM photos")
-                if is_within(p := from_db(raw), path) and not any(is_within(p, f) for f in others)
+                for low, high in _ranges_below(path)
+                for pid, raw in self.conn.execute(
+                    "SELECT id, path FROM photos WHERE path >= ? AND path < ?"
+                    " AND status IN ('ok', 'failed')",
+                    (low, high),
+                )
+                if not any(is_within(from_db(raw), f) for f in others)
             ]
-            self.conn.executemany("DELETE FROM photos WHERE id = ?", doomed)
+            self.conn.executemany("DELETE FROM photos WHERE id = ? AND status = 'failed'", doomed)
+            self.conn.executemany("UPDATE photos SET status = 'removed' WHERE id = ?", doomed)
             self._bump_revision(removed=bool(doomed))
             return len(doomed)
+
+    def put_aside(self, ids: Sequence[int]) -> None:
+        """Take photos whose files are gone out of the library. An index run that looks at
+        a few folders (what a watcher saw change) may see a photo leave one folder before
+        another run sees it arrive in the next: until `forget_removed`, the row keeps its
+        vector for that run to reuse (see `vector_source`), and no search, count or
+        duplicate sees it. Failed photos have no vector to keep: they go at once."""
+        if not ids:
+            return
+        with self._transaction():
+            rows = [(i,) for i in ids]
+            self.conn.executemany("DELETE FROM photos WHERE id = ? AND status = 'failed'", rows)
+            self.conn.executemany("UPDATE photos SET status = 'gone' WHERE id = ?", rows)
+            self._bump_revision(removed=True)
+
+    def forget_removed(self) -> int:
+        """Delete the photos that removed folders and vanished files put aside, and their
+        vectors; how many."""
+        with self._transaction():
+            forgotten = self.conn.execute(
+                "DELETE FROM photos WHERE status IN ('removed', 'gone')"
+            ).rowcount
+            if forgotten:
+                self._bump_revision()
+            return forgotten
+
+    def photo_counts(self, folders: Iterable[str]) -> dict[str, int]:
+        """How many photos of the library are recorded below each folder (index ranges)."""
+        counts = {}
+        for folder in folders:
+            counts[folder] = sum(
+                self.conn.execute(
+                    "SELECT COUNT(*) FROM photos WHERE path >= ? AND path < ?"
+                    " AND status IN ('ok', 'failed')",
+                    (low, high),
+                ).fetchone()[0]
+                for low, high in _ranges_below(folder)
+            )
+        return counts
 
     def excluded(self) -> list[str]:
         return sorted(from_db(r[0]) for r in self.conn.execute("SELECT path FROM excluded"))
@@ -305,7 +430,8 @@ class Store:
     # -- photos ---------------------------------------------------------------
 
     def photos(self, model_id: int | None) -> dict[str, PhotoRow]:
-        """Every photo row by path, with whether it has a vector for `model_id`."""
+        """Every photo row of the library by path (not those a removed folder put aside),
+        with whether it has a vector for `model_id`."""
         with self._snapshot():
             # From the vectors' (model_id, written) index, as in `counts`: looking each
             # photo's vector up in the table itself reads its 1-2 KB row (2 s at 100,000).
@@ -318,6 +444,7 @@ class Store:
             }
             rows = self.conn.execute(
                 "SELECT id, path, size, mtime, hash, status, error FROM photos"
+                " WHERE status IN ('ok', 'failed')"
             ).fetchall()
         return {
             (path := from_db(r[1])): PhotoRow(
@@ -326,18 +453,49 @@ class Store:
             for r in rows
         }
 
-    def vector_sources(self, model_id: int) -> dict[str, int]:
-        """Content hash -> a photo id holding a vector for that content and model."""
-        rows = self.conn.execute(
-            "SELECT p.hash, p.id FROM photos p JOIN vectors v ON v.photo_id = p.id"
-            " WHERE v.model_id = ? AND p.hash IS NOT NULL",
-            (model_id,),
-        )
-        return dict(rows.fetchall())
+    def photos_in(self, model_id: int | None, scopes: Iterable[Scope]) -> dict[str, PhotoRow]:
+        """The photo rows of `scopes` (see core.scanning.Scope) by path, as `photos` gives
+        them; a range of the path index for each, so looking at a few folders again reads
+        only their rows."""
+        mid = model_id if model_id is not None else -1
+        found: dict[str, PhotoRow] = {}
+        with self._snapshot():
+            for scope in scopes:
+                for low, high in _ranges_below(scope.path):
+                    query = (
+                        "SELECT id, path, size, mtime, hash, status, error, EXISTS(SELECT 1"
+                        " FROM vectors v WHERE v.photo_id = p.id AND v.model_id = ?)"
+                        " FROM photos p WHERE path >= ? AND path < ? AND status IN ('ok', 'failed')"
+                    )
+                    args: tuple[object, ...] = (mid, low, high)
+                    if not scope.recursive:  # nothing below a subfolder
+                        sep = os.sep if isinstance(low, str) else os.fsencode(os.sep)
+                        query += " AND instr(substr(path, ?), ?) = 0"
+                        args += (len(low) + 1, sep)
+                    for r in self.conn.execute(query, args):
+                        path = from_db(r[1])
+                        found[path] = PhotoRow(r[0], path, r[2], r[3], r[4], r[5], bool(r[7]), r[6])
+        return found
+
+    def vector_source(self, content_hash: str, model_id: int) -> int | None:
+        """A photo holding a vector for this content and model (one look in the hash index)."""
+        row = self.conn.execute(
+            "SELECT p.id FROM photos p JOIN vectors v ON v.photo_id = p.id"
+            " WHERE p.hash = ? AND v.model_id = ? LIMIT 1",
+            (content_hash, model_id),
+        ).fetchone()
+        return int(row[0]) if row else None
 
     def photo_id(self, path: str) -> int | None:
-        row = self.conn.execute("SELECT id FROM photos WHERE path = ?", (to_db(path),)).fetchone()
+        """The id of the library's photo at `path` (None for one a removed folder put aside)."""
+        row = self.conn.execute(
+            "SELECT id FROM photos WHERE path = ? AND status IN ('ok', 'failed')", (to_db(path),)
+        ).fetchone()
         return int(row[0]) if row else None
+
+    def all_paths(self) -> list[str]:
+        """The path of every photo in the library."""
+        return [from_db(r[0]) for r in self.conn.execute("SELECT path FROM photos")]
 
     def paths(self, ids: Sequence[int]) -> dict[int, str]:
         found: dict[int, str] = {}
@@ -371,13 +529,20 @@ class Store:
         ok, with_vector = ok or 0, with_vector or 0
         return {"photos": with_vector, "failed": failed or 0, "pending": ok - with_vector}
 
-    def write(self, results: Iterable[Result], model_id: int | None) -> None:
+    def write(
+        self, results: Iterable[Result], model_id: int | None, only_in_library: bool = False
+    ) -> None:
         """Record one batch of indexing results in one transaction. `model_id` is the model
-        the Encoded results' vectors belong to (None when there are none)."""
+        the Encoded results' vectors belong to (None when there are none). With
+        `only_in_library`, results under no library folder, or under an excluded one, are
+        left out: the folder lists are read in the same transaction, so a folder removed by
+        another process while its photos were being indexed never gets them back."""
         now = _now()
         with self._transaction():
             revision = self.revision() + 1  # what this transaction's bump makes it
             self._removed_in_write = False
+            if only_in_library:
+                results = self._in_library(results)
             for r in results:
                 if isinstance(r, Encoded):
                     if model_id is None:
@@ -410,6 +575,15 @@ class Store:
                     info = PhotoInfo(0, 0, None)
                     self._upsert(r.path, r.size, r.mtime, r.hash, info, "failed", r.reason, now)
             self._bump_revision(removed=self._removed_in_write)
+
+    def _in_library(self, results: Iterable[Result]) -> list[Result]:
+        folders, excluded = self.folders(), self.excluded()
+        return [
+            r
+            for r in results
+            if any(is_within(r.path, f) for f in folders)
+            and not any(is_within(r.path, e) for e in excluded)
+        ]
 
     def _upsert(
         self,
@@ -525,6 +699,16 @@ class Store:
             filled = end
         return ids[:filled], matrix[:filled]
 
+    def vector_ids(self, model_id: int) -> np.ndarray:
+        """The ids, sorted, of the good photos holding a vector for the model: those
+        `vectors` gives, read from the vectors' (model_id, written) index, never their rows."""
+        rows = self.conn.execute(
+            "SELECT v.photo_id FROM vectors v JOIN photos p ON p.id = v.photo_id"
+            " WHERE v.model_id = ? AND p.status = 'ok' ORDER BY v.photo_id",
+            (model_id,),
+        )
+        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+
     def written_since(self, model_id: int, revision: int) -> int:
         """How many of the model's vectors were written after `revision` (an index lookup)."""
         row = self.conn.execute(
@@ -563,4 +747,9 @@ class _Commit:
         return self.conn
 
     def __exit__(self, exc_type: object, *_: object) -> None:
-        self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        if exc_type is None:
+            self.conn.execute("COMMIT")
+        elif self.conn.in_transaction:
+            # Unless SQLite ended it itself (on FULL, IOERR): "cannot rollback" would then
+            # hide the error that ended it.
+            self.conn.execute("ROLLBACK")

@@ -29,8 +29,10 @@ from photofind.gui import desktop
 from photofind.gui.background import Background
 from photofind.gui.drop_target import dropped_path
 from photofind.gui.duplicates_dialog import DuplicatesDialog
+from photofind.gui.folder_choice import choose_photo_folder
 from photofind.gui.folders_dialog import FoldersDialog
 from photofind.gui.index_status import IndexStatus
+from photofind.gui.long_index import LongIndexNotes
 from photofind.gui.photo_actions import PhotoActions
 from photofind.gui.preview import PreviewDialog
 from photofind.gui.results_model import ResultsModel
@@ -46,6 +48,7 @@ from photofind.gui.settings import AppSettings, Preferences
 from photofind.gui.settings_dialog import SettingsDialog
 from photofind.gui.style import plain_tooltip, sentence
 from photofind.gui.thumbnail_loader import ThumbnailLoader
+from photofind.gui.thumbnail_pruner import ThumbnailPruner
 from photofind.gui.worker import LibraryState, LibraryWorker, ModelProblem
 from photofind.logfile import LOG_NAME
 
@@ -65,7 +68,6 @@ class MainWindow(QMainWindow):
         self._settings = settings
         self._prefs = prefs
         self._state: LibraryState | None = None
-        self._model_failed_to_load = False
         self._closed = False
         self.preview: PreviewDialog | None = None
         self.folders_dialog: FoldersDialog | None = None
@@ -75,7 +77,11 @@ class MainWindow(QMainWindow):
         # Two pools: a new query drops the queued thumbnails, never a preview being loaded.
         self.thumbnail_jobs = Background()
         self.photo_jobs = Background(threads=2)
-        self.thumbnails = ThumbnailLoader(ThumbnailCache(data_dir), self.thumbnail_jobs)
+        cache = ThumbnailCache(data_dir)
+        self.thumbnails = ThumbnailLoader(cache, self.thumbnail_jobs)
+        self.thumbnail_pruner = ThumbnailPruner(
+            cache, data_dir, self.photo_jobs, prefs.thumbnail_cache_bytes
+        )
         self.results = ResultsModel()
         self.worker = LibraryWorker(
             data_dir, prefs.model, prefs.device, prefs.index_on_start, prefs.search_index
@@ -90,6 +96,9 @@ class MainWindow(QMainWindow):
 
         self.flow = SearchFlow(self.worker, self.page, self.results, self.thumbnails)
         self.index_status = IndexStatus(self.statusBar())
+        self.long_index = LongIndexNotes(
+            self.worker, self.statusBar(), lambda: self._prefs.index_on_start
+        )
         self.photo_actions = PhotoActions(
             self.grid, self.results, self.photo_jobs, self.statusBar()
         )
@@ -181,17 +190,18 @@ class MainWindow(QMainWindow):
         w.encoderReady.connect(self._encoder_loaded)
         w.modelFailed.connect(self._model_failed)
         w.modelDownloading.connect(self._model_downloading)
+        w.modelDownloadNeeded.connect(self.page.download.show_needed)
         w.tagsChanged.connect(self.page.set_tags)
         w.stateChanged.connect(self._state_changed)
         w.indexProgress.connect(self.index_status.progress)
         w.indexProgress.connect(flow.index_progress)
         w.indexFinished.connect(self._index_finished)
         w.problem.connect(lambda message: self.statusBar().showMessage(sentence(message), 15000))
-        flow.message.connect(lambda text: self.statusBar().showMessage(text, 15000))
         # Its row would now be another photo.
         flow.resultsReplaced.connect(lambda: self.preview and self.preview.close())
         self.search.leaveDown.connect(flow.enter_grid)
-        self.message.button.clicked.connect(self.choose_folder_to_add)
+        self.message.button.clicked.connect(self._start_page_button)
+        self.message.other_button.clicked.connect(self.choose_folder_to_add)
         self.banner.choose_button.clicked.connect(self.choose_model_folder)
         self.banner.retry_button.clicked.connect(self.retry_model)
         self.page.download.cancel_button.clicked.connect(w.cancel_download)
@@ -210,7 +220,7 @@ class MainWindow(QMainWindow):
         self.page.show_message("The library cannot be opened", sentence(message))
 
     def _model_loading(self, _model: str) -> None:
-        self._model_failed_to_load = False
+        self.index_status.set_model_ready(False)
         self.banner.hide()
         self.search.setPlaceholderText(LOADING_PLACEHOLDER)
 
@@ -222,6 +232,7 @@ class MainWindow(QMainWindow):
         self.banner.hide()
         self.page.download.hide()
         self.search.setPlaceholderText(READY_PLACEHOLDER)
+        self.index_status.set_model_ready(True)
         self.index_status.library.setToolTip(plain_tooltip(f"Model: {self._prefs.model}"))
         self.flow.model_ready()
 
@@ -231,12 +242,13 @@ class MainWindow(QMainWindow):
         )
 
     def _model_failed(self, problem: ModelProblem) -> None:
-        self._model_failed_to_load = True
         self.search.setPlaceholderText(FAILED_PLACEHOLDER)
         self.page.download.hide()
         self.banner.show_problem(problem)
 
     def _state_changed(self, state: LibraryState) -> None:
+        if self._state is None:  # the library has opened: the photos it holds are known
+            self.thumbnail_pruner.prune()
         self._state = state
         self.index_status.library_changed(state)
         self.page.filters_popup.set_folders(state.folders)
@@ -248,6 +260,7 @@ class MainWindow(QMainWindow):
     def _index_finished(self, progress: IndexProgress) -> None:
         self.index_status.finished()
         self.flow.index_finished(progress)
+        self.thumbnail_pruner.prune()  # photos may have left the library
 
     # -- searching ------------------------------------------------------------
 
@@ -265,7 +278,7 @@ class MainWindow(QMainWindow):
 
     def _preview_index(self, index: QModelIndex) -> None:
         if self.preview is None:
-            self.preview = PreviewDialog(self.results, self.photo_jobs, self)
+            self.preview = PreviewDialog(self.results, self.photo_jobs, self.thumbnails, self)
             self.preview.findSimilar.connect(self._find_similar_from_preview)
             self.preview.openRequested.connect(lambda path: desktop.open_files([path]))
             self.preview.showInFolderRequested.connect(
@@ -296,14 +309,21 @@ class MainWindow(QMainWindow):
     # -- folders, settings, model ---------------------------------------------
 
     def choose_folder_to_add(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a Folder of Photos")
+        folder = choose_photo_folder(self)
         if folder:
             self.add_folder(folder)
 
+    def _start_page_button(self) -> None:
+        folder = self.page.offered_folder
+        if folder:
+            self.add_folder(folder)
+        else:
+            self.choose_folder_to_add()
+
     def add_folder(self, folder: str) -> None:
-        self.worker.add_folder(os.path.abspath(folder))
-        if not self._model_failed_to_load:  # else indexing waits for a model
-            self.index_status.expect()
+        folder = os.path.abspath(folder)
+        self.worker.add_folder(folder)
+        self.index_status.folder_added(folder)
 
     def show_folders(self) -> None:
         if self.folders_dialog is None:
@@ -330,8 +350,7 @@ class MainWindow(QMainWindow):
 
     def _reindex(self) -> None:
         self.worker.reindex()
-        if not self._model_failed_to_load:
-            self.index_status.expect()
+        self.index_status.expect()
 
     def show_settings(self) -> None:
         dialog = SettingsDialog(self._prefs, self)
@@ -343,6 +362,7 @@ class MainWindow(QMainWindow):
         old, self._prefs = self._prefs, prefs
         self._settings.save(prefs)
         self.size_slider.setValue(prefs.thumbnail_size)
+        self.thumbnail_pruner.set_cap(prefs.thumbnail_cache_bytes)
         if (prefs.model, prefs.device) != (old.model, old.device):
             self.worker.reload_model(prefs.model, prefs.device)
         if prefs.search_index != old.search_index:

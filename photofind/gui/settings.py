@@ -3,6 +3,7 @@ is a wholly separate set-up, and tests never touch the user's own settings)."""
 
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,8 @@ from photofind.core.search import INDEX_KINDS
 
 SETTINGS_FILE = "settings.ini"
 THUMBNAIL_MIN, THUMBNAIL_MAX, THUMBNAIL_DEFAULT, THUMBNAIL_STEP = 96, 320, 160, 32
+# The size cap of the disk cache of thumbnails, in GB.
+CACHE_GB_MIN, CACHE_GB_MAX, CACHE_GB_DEFAULT = 0.1, 100.0, 1.0
 
 
 def gpu_device() -> str:
@@ -28,6 +31,11 @@ class Preferences:
     thumbnail_size: int = THUMBNAIL_DEFAULT  # longer side of a grid thumbnail, in logical pixels
     index_on_start: bool = True
     search_index: str = "exact"  # one of core.search.INDEX_KINDS
+    thumbnail_cache_gb: float = CACHE_GB_DEFAULT  # pruned to this size (core.thumbnails)
+
+    @property
+    def thumbnail_cache_bytes(self) -> int:
+        return round(self.thumbnail_cache_gb * 2**30)
 
 
 def clamp_thumbnail_size(size: int) -> int:
@@ -54,6 +62,7 @@ class AppSettings:
             thumbnail_size=clamp_thumbnail_size(size),
             index_on_start=_as_bool(self._qs.value("library/index_on_start", True)),
             search_index=index if index in INDEX_KINDS else default.search_index,
+            thumbnail_cache_gb=_as_cache_gb(self._qs.value("view/thumbnail_cache_gb")),
         )
 
     def save(self, prefs: Preferences) -> None:
@@ -62,6 +71,7 @@ class AppSettings:
         self._qs.setValue("view/thumbnail_size", prefs.thumbnail_size)
         self._qs.setValue("library/index_on_start", prefs.index_on_start)
         self._qs.setValue("library/search_index", prefs.search_index)
+        self._qs.setValue("view/thumbnail_cache_gb", prefs.thumbnail_cache_gb)
         self._qs.sync()
 
     def window_geometry(self) -> QByteArray | None:
@@ -71,6 +81,14 @@ class AppSettings:
     def save_window_geometry(self, geometry: QByteArray) -> None:
         self._qs.setValue("window/geometry", geometry)
         self._qs.sync()
+
+
+def _as_cache_gb(value: object) -> float:
+    try:
+        gb = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return CACHE_GB_DEFAULT
+    return max(CACHE_GB_MIN, min(CACHE_GB_MAX, gb)) if math.isfinite(gb) else CACHE_GB_DEFAULT
 
 
 def _as_bool(value: object) -> bool:

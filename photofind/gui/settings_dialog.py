@@ -1,4 +1,4 @@
-"""Editing the app's preferences: model, device, thumbnail size, indexing at start."""
+"""Editing the app's preferences: model, device, thumbnails, search index, indexing at start."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -22,6 +23,8 @@ from PySide6.QtWidgets import (
 
 from photofind.core.encoder import DEFAULT_MODEL
 from photofind.gui.settings import (
+    CACHE_GB_MAX,
+    CACHE_GB_MIN,
     THUMBNAIL_MAX,
     THUMBNAIL_MIN,
     THUMBNAIL_STEP,
@@ -65,6 +68,16 @@ class SettingsDialog(QDialog):
         size_row.addWidget(self.thumbnail_size, 1)
         size_row.addWidget(size_label)
 
+        self.thumbnail_cache = QDoubleSpinBox()
+        self.thumbnail_cache.setRange(CACHE_GB_MIN, CACHE_GB_MAX)
+        self.thumbnail_cache.setDecimals(1)
+        self.thumbnail_cache.setSingleStep(0.5)
+        self.thumbnail_cache.setSuffix(" GB")
+        self.thumbnail_cache.setValue(prefs.thumbnail_cache_gb)
+        self.thumbnail_cache.setToolTip(
+            "Thumbnails kept on disk; the least recently seen go first when it is full"
+        )
+
         self.search_index = QComboBox()
         self.search_index.addItem("Exact: every photo compared (best up to a million)", "exact")
         self.search_index.addItem(
@@ -94,6 +107,7 @@ class SettingsDialog(QDialog):
         form.addRow("Model", model_row)
         form.addRow("Device", self.device)
         form.addRow("Thumbnail size", size_row)
+        form.addRow("Thumbnail cache size", self.thumbnail_cache)
         form.addRow("Search index", self.search_index)
         form.addRow("", self.index_on_start)
 
@@ -117,6 +131,7 @@ class SettingsDialog(QDialog):
             thumbnail_size=self.thumbnail_size.value(),
             index_on_start=self.index_on_start.isChecked(),
             search_index=str(self.search_index.currentData()),
+            thumbnail_cache_gb=self.thumbnail_cache.value(),
         )
 
     def _choose_model_folder(self) -> None:

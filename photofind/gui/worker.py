@@ -11,12 +11,14 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QThread, Signal
 
-from photofind.core.encoder import PhotoEncoder
+from photofind.core.download import APPROXIMATE_SIZES, is_downloaded
+from photofind.core.encoder import PhotoEncoder, TextEncoder
 from photofind.core.errors import (
     DownloadCancelled,
     LibraryBusyError,
@@ -27,7 +29,8 @@ from photofind.core.errors import (
 from photofind.core.filters import Filters
 from photofind.core.indexer import IndexProgress
 from photofind.core.library import Library
-from photofind.core.watcher import FolderWatcher
+from photofind.core.scanning import Scope
+from photofind.core.watcher import FolderWatcher, describe_unwatched
 from photofind.gui.photo_images import locate_in_photo
 
 # A file modified more recently than this is probably still being copied; it is indexed on a
@@ -58,6 +61,8 @@ class LibraryState:
     photos: int
     failed: int
     pending: int
+    # How many photos removing each folder would take out of the library.
+    folder_photos: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,8 @@ class LibraryWorker(QThread):
     modelReady = Signal(str)  # searching works: queries can be answered
     encoderReady = Signal(str)  # the whole model has loaded (photos can be encoded), its device
     modelDownloading = Signal(object)  # DownloadProgress, on a first run
+    # Before a first run's download starts: the model, and about how many bytes (0: unknown).
+    modelDownloadNeeded = Signal(str, object)
     modelFailed = Signal(object)  # ModelProblem
     stateChanged = Signal(object)  # LibraryState
     indexProgress = Signal(object)  # IndexProgress, phase "scanning" or "indexing"
@@ -122,6 +129,8 @@ class LibraryWorker(QThread):
         # Everything below belongs to the worker thread.
         self._library: Library | None = None
         self._model_ok = False
+        self._text_loading: Future[TextEncoder] | None = None
+        self._parked: _Search | None = None  # a query waiting for the model to load
         self._index_wanted = index_on_start
         self._run: Iterator[IndexProgress] | None = None
         self._cancel = threading.Event()
@@ -129,8 +138,12 @@ class LibraryWorker(QThread):
         self._last_progress = 0.0
         self._last_state = 0.0
         self._state_interval = STATE_INTERVAL_SECONDS
-        self._state_is_current = False  # nothing was written since the last state
         self._poke_at: float | None = None
+        # Where the watcher saw changes, for the next run; the parts the current run and the
+        # next poke look at (None: everything).
+        self._scopes: list[Scope] = []
+        self._run_only: list[Scope] | None = None
+        self._poke_only: list[Scope] | None = None
         self._watcher: FolderWatcher | None = None
         self._watch_stop = threading.Event()
         self._watch_thread: threading.Thread | None = None
@@ -160,11 +173,15 @@ class LibraryWorker(QThread):
         self._commands.put(lambda: self._change_folders(lambda lib: lib.add_folders([path])))
 
     def remove_folder(self, path: str) -> None:
-        self._commands.put(lambda: self._change_folders(lambda lib: lib.store.remove_folder(path)))
+        # No run of its own: the next run over the whole library forgets the folder's
+        # vectors, which are kept until then in case it is added back.
+        self._commands.put(
+            lambda: self._change_folders(lambda lib: lib.remove_folder(path), index=False)
+        )
 
     def set_excluded(self, path: str, excluded: bool) -> None:
         self._commands.put(
-            lambda: self._change_folders(lambda lib: lib.store.set_excluded(path, excluded))
+            lambda: self._change_folders(lambda lib: lib.set_excluded(path, excluded))
         )
 
     def reindex(self) -> None:
@@ -218,24 +235,21 @@ class LibraryWorker(QThread):
 
     def _loop(self) -> None:
         while not self._stopping.is_set():
-            indexing = self._run is not None and not self._paused.is_set()
-            self._run_commands(wait=0.0 if indexing else 0.25)
+            paused = self._paused.is_set()
+            self._run_commands(wait=0.0 if self._run is not None and not paused else 0.25)
             if self._stopping.is_set():
                 return
             if self._run is not None:
-                if not self._paused.is_set():
+                if self._paused.is_set():
+                    self._pause_index()
+                else:
                     self._step()
-                elif not self._state_is_current:
-                    # Paused: the count beside "Paused · Indexing 1,234 of 5,000" stays put,
-                    # so it must be the count of everything indexed so far.
-                    self._emit_state()
-                    self._state_is_current = True
-            elif self._index_wanted and self._model_ok:
+            elif (self._index_wanted or self._scopes) and self._model_ok and not paused:
                 self._start_index()
             if self._poke_at is not None and time.monotonic() >= self._poke_at:
                 self._poke_at = None
                 if self._watcher is not None:
-                    self._watcher.poke()
+                    self._watcher.poke(self._poke_only)
                 else:
                     self._index_wanted = True
 
@@ -273,6 +287,9 @@ class LibraryWorker(QThread):
         assert self._library is not None
         try:
             if not self._model_ok and (search.text is not None or search.tag):
+                if self._text_loading is not None:
+                    self._parked = search  # answered once the model has loaded
+                    return
                 raise QueryError("the model is not loaded, so text cannot be searched yet")
             library = self._library
             if search.text is not None:
@@ -330,36 +347,55 @@ class LibraryWorker(QThread):
         self.locateReady.emit(photo, query, heat)
 
     def _load_model(self) -> None:
-        """Make searching work: the text tower (and, on a first run, the model's download).
-        The whole model, which encodes photos, loads on a thread of its own once indexing
-        needs it (Library.index), so the window answers queries meanwhile."""
+        """Start loading what searching needs, the text tower (on a first run, after the
+        model's download), on a thread of its own: folders can be added meanwhile, and
+        indexing waits for it. The whole model, which encodes photos, loads once indexing
+        needs it (Library.index), on a thread of its own too."""
         assert self._library is not None
         library = self._library
         self._model_ok = False
         self.modelLoading.emit(library.model)
-        if not self._stopping.is_set():
-            self._download_cancel.clear()
-        try:
-            text = library.text_encoder(cancel=self._download_cancel)
-        except DownloadCancelled as exc:
-            self.modelFailed.emit(ModelProblem(library.model, str(exc), cancelled=True))
-            return
-        except ModelLoadError as exc:
-            self.modelFailed.emit(ModelProblem(library.model, str(exc), offline=exc.offline))
-            return
-        except PhotofindError as exc:
-            self.modelFailed.emit(ModelProblem(library.model, str(exc)))
-            return
-        except Exception as exc:
-            log.exception("model load failed")
-            message = f"cannot load model {library.model!r}: {_first_line(exc)}"
-            self.modelFailed.emit(ModelProblem(library.model, message))
-            return
-        library.on_encoder_loaded = self._encoder_loaded
-        self._model_ok = True
-        self.modelReady.emit(getattr(text, "device", "cpu"))
-        # After any search already asked for: the tags take a moment to compute.
-        self._commands.put(self._emit_tags)
+        if not is_downloaded(library.model):
+            self.modelDownloadNeeded.emit(library.model, APPROXIMATE_SIZES.get(library.model, 0))
+        self._download_cancel = threading.Event()  # Cancel stops this download only
+        if self._stopping.is_set():
+            self._download_cancel.set()
+        loading = library.load_text_encoder_in_background(self._download_cancel)
+        self._text_loading = loading
+        loading.add_done_callback(lambda _: self._commands.put(lambda: self._model_loaded(loading)))
+
+    def _model_loaded(self, loading: Future[TextEncoder]) -> None:
+        if loading is not self._text_loading:
+            return  # the load of a model since replaced
+        assert self._library is not None
+        self._text_loading = None
+        parked, self._parked = self._parked, None
+        problem = self._model_problem(loading)
+        if problem is not None:
+            self.modelFailed.emit(problem)
+        else:
+            self._library.on_encoder_loaded = self._encoder_loaded
+            self._model_ok = True
+            self.modelReady.emit(getattr(loading.result(), "device", "cpu"))
+            # After any search already asked for: the tags take a moment to compute.
+            self._commands.put(self._emit_tags)
+        if parked is not None:
+            self._search(parked)
+
+    def _model_problem(self, loading: Future[TextEncoder]) -> ModelProblem | None:
+        assert self._library is not None
+        model = self._library.model
+        exc = loading.exception()
+        if exc is None:
+            return None
+        if isinstance(exc, DownloadCancelled):
+            return ModelProblem(model, str(exc), cancelled=True)
+        if isinstance(exc, ModelLoadError):
+            return ModelProblem(model, str(exc), offline=exc.offline)
+        if isinstance(exc, PhotofindError):
+            return ModelProblem(model, str(exc))
+        log.error("model load failed", exc_info=exc)
+        return ModelProblem(model, f"cannot load model {model!r}: {_first_line(exc)}")
 
     def _encoder_loaded(self, encoder: PhotoEncoder) -> None:
         """On the loading thread, once the whole model is in memory."""
@@ -367,6 +403,7 @@ class LibraryWorker(QThread):
 
     def _reload(self, model: str, device: str) -> None:
         assert self._library is not None
+        self._download_cancel.set()  # a download of the model being replaced
         self._end_index()
         self._library.close()
         self._library = self._open_library(model, device)
@@ -390,8 +427,10 @@ class LibraryWorker(QThread):
         self._guarded(lambda: self._library.use_index(kind))  # type: ignore[union-attr]
         self._index_wanted = True
 
-    def _change_folders(self, change: Callable[[Library], object]) -> None:
+    def _change_folders(self, change: Callable[[Library], object], index: bool = True) -> None:
+        """Make a change, then index (with `index`, or to finish a run it interrupted)."""
         assert self._library is not None
+        interrupted = self._run is not None
         # A run in progress may still hold files of a folder just removed or excluded.
         self._end_index()
         try:
@@ -399,7 +438,7 @@ class LibraryWorker(QThread):
         finally:
             self._emit_state()
             self._watch()
-            self._index_wanted = True
+            self._index_wanted = self._index_wanted or index or interrupted
 
     def _restart_index(self) -> None:
         self._end_index()
@@ -407,10 +446,14 @@ class LibraryWorker(QThread):
 
     def _start_index(self) -> None:
         assert self._library is not None
-        self._index_wanted = False
+        self._run_only = None if self._index_wanted else self._scopes
+        self._index_wanted, self._scopes = False, []
         self._cancel = threading.Event()
         self._run = self._library.index(
-            cancel=self._cancel, settle_seconds=SETTLE_SECONDS, model_in_background=True
+            cancel=self._cancel,
+            settle_seconds=SETTLE_SECONDS,
+            model_in_background=True,
+            only=self._run_only,
         )
 
     def _step(self) -> None:
@@ -424,7 +467,7 @@ class LibraryWorker(QThread):
             self._run = None
             if isinstance(exc, LibraryBusyError):
                 # Another process (e.g. `photofind watch`) is indexing: try again later.
-                self._poke_at = time.monotonic() + BUSY_RETRY_SECONDS
+                self._look_again(BUSY_RETRY_SECONDS)
             elif not isinstance(exc, PhotofindError):
                 log.exception("indexing failed")
             self.problem.emit(f"indexing stopped: {_first_line(exc)}")
@@ -434,7 +477,6 @@ class LibraryWorker(QThread):
         if progress.phase == "done":
             self._finished(progress)
             return
-        self._state_is_current = False
         now = time.monotonic()
         if now - self._last_progress >= PROGRESS_INTERVAL_SECONDS:
             self._last_progress = now
@@ -448,29 +490,43 @@ class LibraryWorker(QThread):
         self._run = None
         self.indexFinished.emit(progress)
         self._emit_state()
+        if self._watcher is not None and self._library is not None:
+            self._watcher.set_places(self._library.store.places())
         if progress.counts.deferred:
             # Files still being written: look again once they had time to settle.
-            self._poke_at = time.monotonic() + SETTLE_SECONDS
+            self._look_again(SETTLE_SECONDS)
 
-    def _end_index(self) -> None:
-        """Cancel the run in progress; the generator saves what is finished before it ends."""
+    def _end_index(self, report: bool = True) -> None:
+        """Cancel the run in progress; the generator saves what is finished before it ends.
+        With `report`, the window hears that indexing finished."""
         if self._run is None:
             return
         self._cancel.set()
         try:
             for progress in self._run:
                 if progress.phase == "done":
-                    self._finished(progress)
-                    return
+                    if report:
+                        self._finished(progress)
+                    break
         except Exception:
             log.exception("indexing failed while stopping")
         self._run = None
+
+    def _pause_index(self) -> None:
+        """Pausing ends the run, so the library's index lock is free for another process
+        (a `photofind index` would otherwise wait as long as the pause lasts); resuming
+        starts a new run, which skips everything indexed so far. The window keeps showing
+        "Paused · 1,234 of 5,000": its count must be of everything indexed so far."""
+        self._end_index(report=False)
+        self._index_wanted = True
+        self._emit_state()
 
     def _emit_state(self) -> None:
         assert self._library is not None
         started = time.monotonic()
         store = self._library.store
         counts = store.counts(store.find_model(self._library.model_name))
+        folder_photos = self._library.folder_photos()
         self._last_state = time.monotonic()
         cost = self._last_state - started
         self._state_interval = min(
@@ -483,6 +539,7 @@ class LibraryWorker(QThread):
                 photos=counts["photos"],
                 failed=counts["failed"],
                 pending=counts["pending"],
+                folder_photos=folder_photos,
             )
         )
 
@@ -495,11 +552,7 @@ class LibraryWorker(QThread):
         if not folders:
             return
         watcher = FolderWatcher(folders, debounce=WATCH_DEBOUNCE_SECONDS)
-        try:
-            watcher.start()
-        except OSError as exc:  # e.g. the system's inotify watch limit
-            log.warning("cannot watch the library folders for changes: %s", exc)
-            return
+        watcher.start()
         self._watcher = watcher
         self._watch_stop = threading.Event()
         self._watch_thread = threading.Thread(
@@ -511,13 +564,27 @@ class LibraryWorker(QThread):
         self._watch_thread.start()
 
     def _forward_changes(self, watcher: FolderWatcher, stop: threading.Event) -> None:
+        told: dict[str, str] = {}
         while not stop.is_set():
+            unwatched = watcher.unwatched()
+            for line in describe_unwatched(unwatched, told):
+                self.problem.emit(line)
+            told = unwatched
             if watcher.wait_for_change(timeout=0.5) and not stop.is_set():
                 self._commands.put(self._changed_on_disk)
 
     def _changed_on_disk(self) -> None:
-        # A run in progress finishes first; the next one picks the changes up.
-        self._index_wanted = True
+        # A run in progress finishes first; the next one looks where the changes were.
+        only = self._watcher.take() if self._watcher is not None else None
+        if only is None:
+            self._index_wanted = True
+        else:
+            self._scopes += only
+
+    def _look_again(self, seconds: float) -> None:
+        """Run again in `seconds` over what the last run looked at."""
+        self._poke_at = time.monotonic() + seconds
+        self._poke_only = self._run_only
 
     def _unwatch(self) -> None:
         if self._watcher is None:

@@ -78,6 +78,7 @@ def test_nvjpeg_decodes_what_pillow_decodes(
 
     monkeypatch.setattr(gpu_jpeg, "nvjpeg_decode", counting)
     store = Store.open(tmp_path / "data")
+    store.add_folder(str(shapes_dir))
     steps = list(indexer.index_library(store, gpu.name, lambda: gpu, [str(shapes_dir)]))
     store.close()
     assert steps[-1].counts.encoded == len(paths) and sum(calls) >= len(paths)

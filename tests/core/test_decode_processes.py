@@ -19,6 +19,7 @@ from photofind.core.store import Store
 
 def _index(folder: Path, data: Path, encoder: Encoder, processes: bool) -> dict[str, np.ndarray]:
     store = Store.open(data)
+    store.add_folder(str(folder))
     steps = list(
         indexer.index_library(
             store,
@@ -96,6 +97,7 @@ def test_indexing_for_a_gpu_model_leaves_the_cpu_to_decoders(
     before = torch.get_num_threads()
     gpu = _RecordingEncoder(encoder.preprocess)
     store = Store.open(tmp_path / "data")
+    store.add_folder(str(shapes_dir))
     list(
         indexer.index_library(
             store, gpu.name, lambda: gpu, [str(shapes_dir)], workers=2, decode_processes=False

@@ -199,6 +199,7 @@ def test_indexing_with_the_gpu_decoder_finds_what_the_cpu_finds(
     )
 
     store = Store.open(tmp_path / "data")
+    store.add_folder(str(folder))
     steps = list(indexer.index_library(store, encoder.name, lambda: encoder, [str(folder)]))
     counts = steps[-1].counts
     jpegs = len(list(shapes_dir.glob("*.jpg")))

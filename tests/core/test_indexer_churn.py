@@ -50,14 +50,14 @@ def _names(library: Library, text: str) -> list[str]:
 @contextlib.contextmanager
 def _then(monkeypatch: pytest.MonkeyPatch, action: object) -> Iterator[None]:
     """Run `action` after the indexer's scan has listed every file and before it reads any."""
-    real_scan = indexer.scan_folders
+    real_scan = indexer.scan_scopes
 
     def scan_then_act(*args: object, **kwargs: object) -> Iterator[object]:
         yield from real_scan(*args, **kwargs)  # type: ignore[arg-type]
         action()  # type: ignore[operator]
 
     with monkeypatch.context() as m:
-        m.setattr(indexer, "scan_folders", scan_then_act)
+        m.setattr(indexer, "scan_scopes", scan_then_act)
         yield
 
 

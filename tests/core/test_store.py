@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +12,15 @@ import pytest
 
 from photofind.core.errors import SchemaError
 from photofind.core.imaging import PhotoInfo
-from photofind.core.store import DB_NAME, SCHEMA_VERSION, Encoded, Failed, Reused, Store
+from photofind.core.store import (
+    DB_NAME,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    Encoded,
+    Failed,
+    Reused,
+    Store,
+)
 
 
 def _unit(seed: int, dim: int = 8) -> np.ndarray:
@@ -25,7 +35,8 @@ def store() -> Store:
 
 def test_new_database_is_at_the_current_schema(store: Store) -> None:
     assert store.schema_version == SCHEMA_VERSION
-    assert {"folders", "photos", "vectors", "models", "meta"} <= set(store.db.table_names())
+    tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master")}
+    assert {"folders", "photos", "vectors", "models", "meta"} <= tables
 
 
 def test_data_dir_is_private_and_uses_wal(tmp_path: Path) -> None:
@@ -114,18 +125,14 @@ def test_removing_a_folder_forgets_only_its_own_photos(store: Store) -> None:
 
 
 def test_a_version_1_database_is_migrated_in_place(tmp_path: Path) -> None:
-    from photofind.core.store import MIGRATIONS
-
     db = tmp_path / DB_NAME
-    old = Store.__new__(Store)
-    old.conn = sqlite3.connect(db, isolation_level=None)
-    old.db = __import__("sqlite_utils").Database(old.conn)
-    MIGRATIONS[0](old.db)
-    old.conn.execute("PRAGMA user_version=1")
-    old.conn.execute(
+    old = sqlite3.connect(db, isolation_level=None)
+    MIGRATIONS[0](old)
+    old.execute("PRAGMA user_version=1")
+    old.execute(
         "INSERT INTO folders(path, added_at) VALUES ('/photos', '2026-01-01T00:00:00+00:00')"
     )
-    old.conn.close()
+    old.close()
 
     store = Store(sqlite3.connect(db, isolation_level=None))
     assert store.schema_version == SCHEMA_VERSION
@@ -134,6 +141,64 @@ def test_a_version_1_database_is_migrated_in_place(tmp_path: Path) -> None:
     assert store.excluded() == ["/photos/private"]
     store.set_excluded("/photos/private", False)
     assert store.excluded() == []
+
+
+# Opens a new library in a process that dies, as in a power cut, just before the first
+# step creates its second table: the first one is created by then.
+_DIES_IN_THE_FIRST_STEP = """
+import functools, os, sqlite3, sys
+from pathlib import Path
+
+class DiesAtTheSecondTable(sqlite3.Connection):
+    tables = 0
+
+    def execute(self, sql, *args):
+        if sql.lstrip().upper().startswith("CREATE TABLE"):
+            if self.tables:
+                os._exit(3)
+            self.tables += 1
+        return super().execute(sql, *args)
+
+sqlite3.connect = functools.partial(sqlite3.connect, factory=DiesAtTheSecondTable)
+from photofind.core.store import Store
+Store.open(Path(sys.argv[1]))
+"""
+
+
+def _schema(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    return sorted(conn.execute("SELECT name, sql FROM sqlite_master").fetchall())
+
+
+def test_a_crash_in_the_middle_of_the_first_step_leaves_a_library_that_opens(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    died = subprocess.run(
+        [sys.executable, "-c", _DIES_IN_THE_FIRST_STEP, str(data)], capture_output=True, timeout=60
+    )
+    assert died.returncode == 3, died.stderr
+    store = Store.open(data)
+    assert store.schema_version == SCHEMA_VERSION
+    fresh = Store(sqlite3.connect(":memory:", isolation_level=None))
+    assert _schema(store.conn) == _schema(fresh.conn)
+    store.close()
+
+
+def test_a_new_library_opens_twice_without_sqlite_utils(tmp_path: Path) -> None:
+    """The store does its own SQL, so no version of a library that manages transactions of
+    its own (sqlite-utils 3.x commits the caller's) can break a migration's atomicity."""
+    script = (
+        "import sys; from pathlib import Path\n"
+        "sys.modules['sqlite_utils'] = None  # any import of it fails\n"
+        "from photofind.core.store import Store\n"
+        "for _ in range(2):\n"
+        "    Store.open(Path(sys.argv[1])).close()\n"
+    )
+    opened = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "data")], capture_output=True, timeout=60
+    )
+    assert opened.returncode == 0, opened.stderr.decode()
+    assert Store.open(tmp_path / "data").schema_version == SCHEMA_VERSION
 
 
 def test_paths_for_many_ids_at_once(store: Store) -> None:

@@ -145,3 +145,48 @@ def test_unreadable_photos_raise_photo_load_error(tmp_path: Path) -> None:
 def test_cache_size_for(side: int, expected: int) -> None:
     assert cache_size_for(side) == expected
     assert cache_size_for(5000) == thumbnails.SIZES[-1]
+
+
+def test_thumbnails_of_photos_that_left_the_library_are_pruned(tmp_path: Path) -> None:
+    kept, removed = _photo(tmp_path / "kept.jpg"), _photo(tmp_path / "removed.jpg")
+    cache = ThumbnailCache(tmp_path / "data")
+    for photo in (kept, removed):
+        cache.get(photo, 256)
+        cache.get(photo, 512)
+    stray = cache.folder / "ab" / "not-of-any-photo.thumb"
+    abandoned = cache.folder / "ab" / ".tmp-abandoned"  # a write that never finished
+    writing = cache.folder / "ab" / ".tmp-writing"  # one going on right now
+    stray.parent.mkdir(exist_ok=True)
+    for f in (stray, abandoned, writing):
+        f.write_bytes(b"x" * 10)
+    os.utime(abandoned, (1, 1))
+    ours = {cache.entry_path(kept, 256), cache.entry_path(kept, 512)}
+
+    pruned = cache.prune([str(kept)], cap_bytes=2**30)
+
+    assert set(_entries(cache)) == ours | {writing}
+    assert (pruned.gone, pruned.evicted) == (4, 0)
+    assert pruned.kept_bytes == sum(e.stat().st_size for e in ours)
+    assert cache.get(removed, 256).size == (256, 128)  # asked for again, it is made again
+
+
+def test_pruning_brings_the_cache_under_the_cap_least_recently_used_first(
+    tmp_path: Path,
+) -> None:
+    photos = [_photo(tmp_path / f"p{i}.jpg") for i in range(4)]
+    cache = ThumbnailCache(tmp_path / "data")
+    for photo in photos:
+        cache.get(photo, 256)
+    entries = [cache.entry_path(p, 256) for p in photos]
+    for i, entry in enumerate(entries):  # p0 made longest ago, p3 last
+        os.utime(entry, (1_000_000 + i, 1_000_000 + i))
+    cache.get(photos[0], 256)  # ... but seen just now, from the cache
+    sizes = [e.stat().st_size for e in entries]
+    cap = sizes[0] + sizes[3] + max(sizes) // 2  # room for two and a half
+
+    pruned = cache.prune([str(p) for p in photos], cap)
+
+    assert set(_entries(cache)) == {entries[0], entries[3]}  # p1, then p2, went
+    assert (pruned.gone, pruned.evicted) == (0, 2)
+    assert pruned.freed_bytes == sizes[1] + sizes[2]
+    assert pruned.kept_bytes == sizes[0] + sizes[3] <= cap

@@ -29,14 +29,14 @@ def test_an_unmounted_folder_keeps_its_photos_and_they_come_back(
         library.add_folders([str(mount)])
         assert _index(library)["encoded"] == 12
         real_device = os.stat(mount).st_dev
-        assert library.store.folder_device(str(mount)) == real_device
+        assert library.store.places()[str(mount)] == real_device
 
         # Unmounted: the mount point is empty, and (as the library saw its photos on the
         # drive's device) on another device now.
         away = tmp_path / "drive-contents"
         shutil.move(str(mount), str(away))
         mount.mkdir()
-        library.store.set_folder_device(str(mount), real_device + 1)
+        library.store.set_places({str(mount): real_device + 1})
         counts = _index(library)
         assert counts["removed"] == 0
         photos = library.store.paths(list(range(1, 13)))
@@ -49,7 +49,7 @@ def test_an_unmounted_folder_keeps_its_photos_and_they_come_back(
         shutil.move(str(away), str(mount))
         counts = _index(library)
         assert counts["encoded"] == 0 and counts["removed"] == 0
-        assert library.store.folder_device(str(mount)) == real_device
+        assert library.store.places()[str(mount)] == real_device
 
         # A folder that is really there and emptied loses its photos.
         for photo in mount.iterdir():

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from helpers import PER_CLASS
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 from shapes import generate_folder
 from window_helpers import (
@@ -68,22 +68,32 @@ def test_first_run_invites_to_add_a_folder_then_indexes_it_and_finds_photos(
 
     shown = _record_status(window)
     _choose(monkeypatch, shapes_dir)
+    # Added while the model loads, indexing waits for it (see test_adding_while_model_loads);
+    # once it is ready, indexing shows at once.
+    wait_for_model(qtbot, window)
     qtbot.mouseClick(window.message.button, Qt.MouseButton.LeftButton)
     assert window.index_status.label.isVisible() and window.index_status.pause_button.isVisible()
 
-    # A query typed while indexing fills in as photos are indexed.
+    # A query typed while indexing shows the photos indexed so far; those indexed after the
+    # first are offered ("N new matches — Show"), not moved in under the pointer.
     type_query(qtbot, window, "a photo of a yellow circle")
     qtbot.waitUntil(
         lambda: window.index_status.library.text() == LIBRARY_PHOTOS, timeout=INDEX_TIMEOUT_MS
     )
     qtbot.waitUntil(lambda: not window.index_status.label.isVisible())
-    wait_for_top(qtbot, window, "yellow_circle", count=5)
 
-    # Once all is indexed, every yellow circle is among the close matches shown.
     def yellow_circles() -> int:
         return sum(name.startswith("yellow_circle") for name in grid_names(window, LIBRARY_SIZE))
 
+    offer = window.page.new_matches
+    qtbot.waitUntil(
+        lambda: offer.isVisible() or yellow_circles() == PER_CLASS, timeout=RESULTS_TIMEOUT_MS
+    )
+    if offer.isVisible():
+        qtbot.mouseClick(offer, Qt.MouseButton.LeftButton)
+    # Once all is indexed, every yellow circle is among the close matches shown.
     qtbot.waitUntil(lambda: yellow_circles() == PER_CLASS, timeout=RESULTS_TIMEOUT_MS)
+    wait_for_top(qtbot, window, "yellow_circle", count=5)
     assert any(text.startswith("Indexing ") and f" of {LIBRARY_SIZE}" in text for text in shown), (
         shown
     )
@@ -129,6 +139,48 @@ def test_pause_stops_indexing_and_resume_finishes_it(
     qtbot.waitUntil(
         lambda: window.page.heading.text().endswith("close matches, best match first"),
         timeout=RESULTS_TIMEOUT_MS,
+    )
+
+
+def test_a_paused_window_lets_photofind_index_run(
+    qtbot: QtBot,
+    open_window: OpenWindow,
+    tmp_path: Path,
+    shapes_dir: Path,
+    model_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pausing hands the library's index lock back: `photofind index` in a terminal runs
+    to the end instead of waiting as long as the pause lasts, and resuming finds it done."""
+    window = open_window(tmp_path / "data")
+    wait_for_model(qtbot, window)
+    _choose(monkeypatch, shapes_dir)
+    window.add_folder_action.trigger()
+    qtbot.waitUntil(lambda: window.index_status.bar.value() >= 16, timeout=INDEX_TIMEOUT_MS)
+    qtbot.mouseClick(window.index_status.pause_button, Qt.MouseButton.LeftButton)
+    assert window.index_status.label.text().startswith("Paused")
+
+    env = {"PHOTOFIND_DATA_DIR": str(tmp_path / "data"), "PHOTOFIND_MODEL": str(model_dir)}
+    try:
+        cli = subprocess.run(
+            [sys.executable, "-m", "photofind", "index", str(shapes_dir), "--json"],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("photofind index waited for the paused window")
+    assert cli.returncode == 0, cli.stderr
+    assert "waiting for it to finish" not in cli.stderr
+    assert window.index_status.label.text().startswith("Paused")
+
+    qtbot.mouseClick(window.index_status.pause_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: window.index_status.library.text() == LIBRARY_PHOTOS, timeout=INDEX_TIMEOUT_MS
+    )
+    qtbot.waitUntil(
+        lambda: not window.index_status.pause_button.isVisible(), timeout=INDEX_TIMEOUT_MS
     )
 
 
@@ -199,6 +251,12 @@ def test_folders_dialog_adds_leaves_out_and_removes_folders(
     qtbot.waitUntil(lambda: dialog.folder_list.count() == 1 and dialog.excluded_list.count() == 1)
 
     dialog.folder_list.item(0).setSelected(True)
+    # Asked to confirm (see test_folder_removal), the user removes it.
+    monkeypatch.setattr(
+        QMessageBox,
+        "exec",
+        lambda box: next(b for b in box.buttons() if b.text() == "Remove").click(),
+    )
     qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.folder_list.count() == 0)
     qtbot.waitUntil(lambda: window.index_status.library.text() == "No folders yet")

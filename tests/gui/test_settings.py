@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PIL import Image
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from window_helpers import OpenWindow, type_query, wait_for_model, wait_for_top
 
 from photofind.core.encoder import DEFAULT_MODEL
+from photofind.core.store import Store
+from photofind.core.thumbnails import ThumbnailCache
 from photofind.gui.app import effective_preferences
 from photofind.gui.settings import (
+    CACHE_GB_MIN,
     SETTINGS_FILE,
     THUMBNAIL_DEFAULT,
     THUMBNAIL_MAX,
@@ -30,6 +34,7 @@ def test_preferences_round_trip_through_an_ini_file_in_the_data_dir(tmp_path: Pa
         thumbnail_size=224,
         index_on_start=False,
         search_index="approximate",
+        thumbnail_cache_gb=2.5,
     )
     settings.save(prefs)
     assert (tmp_path / "data" / SETTINGS_FILE).is_file()
@@ -48,6 +53,9 @@ def test_bad_stored_values_fall_back_to_defaults(tmp_path: Path) -> None:
     assert prefs.index_on_start is False
     (data / SETTINGS_FILE).write_text("[view]\nthumbnail_size=100000\n")
     assert AppSettings(data).load().thumbnail_size == THUMBNAIL_MAX
+    for stored, loaded in [("lots", 1.0), ("nan", 1.0), ("0", CACHE_GB_MIN), ("1e9", 100.0)]:
+        (data / SETTINGS_FILE).write_text(f"[view]\nthumbnail_cache_gb={stored}\n")
+        assert AppSettings(data).load().thumbnail_cache_gb == loaded
 
 
 def test_command_line_model_and_device_override_the_saved_ones() -> None:
@@ -73,12 +81,15 @@ def test_settings_dialog_edits_every_preference(qtbot: QtBot) -> None:
     dialog.index_on_start.setChecked(False)
     assert dialog.search_index.currentData() == "exact"
     dialog.search_index.setCurrentIndex(dialog.search_index.findData("approximate"))
+    assert dialog.thumbnail_cache.text() == "1.0 GB"
+    dialog.thumbnail_cache.setValue(0.5)
     assert dialog.preferences() == Preferences(
         model=DEFAULT_MODEL,
         device="auto",
         thumbnail_size=256,
         index_on_start=False,
         search_index="approximate",
+        thumbnail_cache_gb=0.5,
     )
 
 
@@ -116,3 +127,25 @@ def test_applying_new_settings_saves_them_and_reloads_the_model(
     assert AppSettings(indexed_data_dir).load() == prefs
     qtbot.waitUntil(lambda: loads == [str(model_dir)])
     wait_for_model(qtbot, window)
+
+
+def test_the_thumbnail_cache_is_pruned_once_the_library_opens_and_to_a_new_cap(
+    qtbot: QtBot, open_window: OpenWindow, indexed_data_dir: Path, model_dir: Path, tmp_path: Path
+) -> None:
+    store = Store.open(indexed_data_dir)
+    in_library = Path(store.all_paths()[0])
+    store.close()
+    outside = tmp_path / "outside.jpg"
+    Image.new("RGB", (300, 200), "red").save(outside)
+    cache = ThumbnailCache(indexed_data_dir)
+    for photo in (in_library, outside):
+        cache.get(photo, 256)
+    ours, stray = cache.entry_path(in_library, 256), cache.entry_path(outside, 256)
+
+    window = open_window(indexed_data_dir, index_on_start=False)
+    qtbot.waitUntil(lambda: not stray.exists())
+    assert ours.exists()
+    one_byte = 1 / 2**30
+    prefs = Preferences(str(model_dir), "cpu", index_on_start=False, thumbnail_cache_gb=one_byte)
+    window.apply_preferences(prefs)
+    qtbot.waitUntil(lambda: not ours.exists())
