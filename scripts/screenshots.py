@@ -44,6 +44,10 @@ SHOTS = (
     "duplicates",
     "filters",
     "settings",
+    "viewer",
+    "new-matches",
+    "dark",
+    "empty-state",
 )
 
 
@@ -117,7 +121,7 @@ class Shots:
     def run(self, shots: Sequence[str]) -> int:
         sys.path.insert(0, str(ROOT / "tests"))
         from PySide6.QtWidgets import QApplication
-        from shapes import CLASSES, generate_folder
+        from shapes import generate_folder
 
         app = QApplication([sys.argv[0]])
         app.setStyle("Fusion")
@@ -129,9 +133,7 @@ class Shots:
             # Enough photos that indexing is still under way when that window is captured;
             # made now, so they are not deferred as files still being copied.
             generate_folder(photos.parent / "Holiday", per_class=150, seed=99)
-        indexed = self._indexed_library(photos)
-        # Tags the test model knows (the default vocabulary is for real photos).
-        (indexed / "tags.txt").write_text("".join(f"{c} {s} = a {c} {s}\n" for c, s in CLASSES))
+        indexed = _with_shape_tags(self._indexed_library(photos))
 
         takes: dict[str, Callable[[], None]] = {
             "first-run": self.first_run,
@@ -143,6 +145,10 @@ class Shots:
             "duplicates": lambda: self.duplicates(photos.parent / "Phone backup"),
             "filters": lambda: self.filters(self.scratch / "home" / "Travel"),
             "settings": self.settings,
+            "viewer": lambda: self.viewer(self.scratch / "home" / "Pictures" / "Camera"),
+            "new-matches": lambda: self.new_matches(photos),
+            "dark": lambda: self.dark(photos),
+            "empty-state": self.empty_state,
         }
         try:
             for name in shots:
@@ -162,6 +168,16 @@ class Shots:
         _wait_until(lambda: window.message.button.isVisible(), "the first-run page")
         self._wait_for_model(window)
         self._save(window.grab(), "01-first-run.png")
+        window.close()
+
+    def empty_state(self) -> None:
+        """16-empty-state.png: a first run offers the Pictures folder (which holds photos
+        here) outright, with another choice beside it."""
+        window = self._window(self.scratch / "empty")
+        _wait_until(window.message.other_button.isVisible, "the empty state")
+        self._wait_for_model(window)
+        _settle(300)
+        self._save(window.grab(), "16-empty-state.png")
         window.close()
 
     def results(self, data_dir: Path) -> None:
@@ -419,12 +435,89 @@ class Shots:
         popup.close()
         window.close()
 
+    def viewer(self, folder: Path) -> None:
+        """16-viewer.png: a camera's photo in the viewer, zoomed in, with its details."""
+        import numpy as np
+        from PIL import Image
+        from PySide6.QtCore import QPointF, Qt
+        from PySide6.QtTest import QTest
+        from shapes import CLASSES, make_photo
+
+        folder.mkdir(parents=True)
+        for i, (colour, shape) in enumerate(CLASSES[:6]):
+            exif = Image.Exif()
+            exif[0x010F], exif[0x0110] = "FUJIFILM", "X-T4"  # Make, Model
+            exif.get_ifd(0x8769)[0x9003] = f"2023:08:{12 + i} 17:{10 + 7 * i}:00"
+            photo = make_photo(colour, shape, np.random.default_rng(700 + i), size=(2400, 1600))
+            photo.save(folder / f"DSCF{4210 + i}.JPG", quality=90, exif=exif)
+        window = self._window(_with_shape_tags(self._indexed_library(folder, "camera")))
+        self._wait_for_model(window)
+        QTest.keyClicks(window.search, "red circle")
+        QTest.keyClick(window.search, Qt.Key.Key_Return)
+        _wait_until(lambda: window.results.rowCount() > 0, "results")
+        self._wait_for_thumbnails(window)
+        window.grid.setCurrentIndex(window.results.index(0))
+        QTest.keyClick(window.grid, Qt.Key.Key_Return)
+        preview = window.preview
+        assert preview is not None
+        preview.resize(1000, 680)
+        _wait_until(lambda: preview.dimensions.text().endswith("pixels"), "the viewer")
+        _wait_until(lambda: preview.tags.text() != "…", "the viewer's tags")
+        view = preview.view
+        view.zoom_to(view.zoom() * 1.6, QPointF(view.viewport().rect().center()))
+        _wait_until(lambda: not view.needs_detail(), "the photo's full resolution")
+        _settle(300)
+        self._save(preview.grab(), "16-viewer.png")
+        preview.close()
+        window.close()
+
+    def new_matches(self, photos: Path) -> None:
+        """16-new-matches.png: photos indexed since the results were shown, offered above
+        them rather than moved in."""
+        window = self._offering_new_matches(photos, "new-matches")
+        self._save(window.grab(), "16-new-matches.png")
+        window.close()
+
+    def dark(self, photos: Path) -> None:
+        """16-dark.png: the same, once the desktop has switched to dark under the open window."""
+        from palettes import dark_palette
+        from PySide6.QtGui import QPalette
+        from PySide6.QtWidgets import QApplication
+
+        window = self._offering_new_matches(photos, "dark")
+        light = QPalette(QApplication.palette())
+        QApplication.setPalette(dark_palette())
+        try:
+            _settle(300)
+            self._save(window.grab(), "16-dark.png")
+        finally:
+            QApplication.setPalette(light)
+            window.close()
+
     # -- helpers --------------------------------------------------------------
 
     def _indexed_library(self, photos: Path, name: str = "indexed") -> Path:
         from helpers import index_into  # tests/, on the path as for shapes
 
         return index_into(self.scratch / name, self.model, [photos])
+
+    def _offering_new_matches(self, photos: Path, name: str) -> MainWindow:
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+        from shapes import generate_folder
+
+        window = self._window(self._indexed_library(photos, name))
+        self._wait_for_model(window)
+        QTest.keyClicks(window.search, "red circle")
+        QTest.keyClick(window.search, Qt.Key.Key_Return)
+        _wait_until(lambda: window.results.rowCount() > 0, "results")
+        added = self.scratch / f"{name}-added"
+        generate_folder(added, per_class=3, seed=11, age_seconds=3600)
+        window.add_folder(str(added))
+        _wait_until(window.page.new_matches.isVisible, "the new matches", timeout=120)
+        self._wait_for_thumbnails(window)
+        _settle(300)
+        return window
 
     def _window(self, data_dir: Path, model: str | None = None) -> MainWindow:
         from PySide6.QtGui import QCursor
@@ -482,6 +575,15 @@ class Shots:
         if not pixmap.save(str(path)):
             sys.exit(f"screenshots: could not write {path}")
         print(f"  {name}")
+
+
+def _with_shape_tags(data_dir: Path) -> Path:
+    """Tags the test model knows, for the library in `data_dir` (the default vocabulary is
+    for real photos)."""
+    from shapes import CLASSES
+
+    (data_dir / "tags.txt").write_text("".join(f"{c} {s} = a {c} {s}\n" for c, s in CLASSES))
+    return data_dir
 
 
 def _grab_screen_area(window: MainWindow) -> QPixmap:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout
 
 from photofind.core.download import DownloadProgress
 from photofind.gui.status_text import time_left
-from photofind.gui.style import bold, mute, plain_label
+from photofind.gui.style import banner_frame, bold, mute, plain_label
 from photofind.units import human_size
 
 
@@ -24,16 +23,10 @@ def download_status(progress: DownloadProgress) -> str:
 class ModelDownloadBar(QFrame):
     def __init__(self) -> None:
         super().__init__()
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setAutoFillBackground(True)
-        palette = self.palette()
-        palette.setColor(QPalette.ColorRole.Window, palette.color(QPalette.ColorRole.AlternateBase))
-        self.setPalette(palette)
+        banner_frame(self)
 
         self.title = bold(plain_label("Downloading the search model"))
-        self.explanation = plain_label(
-            "This happens once. Searching starts as soon as it is done.", wrap=True
-        )
+        self.explanation = plain_label(wrap=True)
         self.status = plain_label()
         mute(self.status)
         self.bar = QProgressBar()
@@ -53,9 +46,24 @@ class ModelDownloadBar(QFrame):
         layout.addSpacing(12)
         layout.addWidget(self.cancel_button)
 
+    def show_needed(self, ref: str, approximate_bytes: int) -> None:
+        """Before the download starts: what it is, and about how big (0: not known yet)."""
+        self.title.setText(f"Downloading the search model ({ref})")
+        self._explain(f"about {human_size(approximate_bytes)}" if approximate_bytes else "")
+        self.bar.setRange(0, 0)  # busy until the hub has told the sizes
+        self.status.setText("Starting the download…")
+        self.cancel_button.setEnabled(True)
+        self.show()
+
     def show_progress(self, progress: DownloadProgress) -> None:
         self.title.setText(f"Downloading the search model ({progress.ref})")
+        self._explain(human_size(progress.bytes_total))
+        self.bar.setRange(0, 1000)
         self.bar.setValue(round(progress.fraction * 1000))
         self.status.setText(download_status(progress))
         self.cancel_button.setEnabled(not progress.finished)
         self.show()
+
+    def _explain(self, size: str) -> None:
+        once = f"Photofind needs to download its model once{f' ({size})' if size else ''}."
+        self.explanation.setText(f"{once} Searching starts as soon as it is done.")

@@ -22,10 +22,14 @@ class MessagePage(QWidget):
         self.body.setMaximumWidth(BODY_WIDTH)
         mute(self.body)
 
+        # The suggested step, drawn as the default, and another way beside it.
         self.button = QPushButton()
-        self.button.setMinimumWidth(160)
-        self.button.setMinimumHeight(self.button.sizeHint().height() + 8)
-        self.button.hide()
+        self.button.setDefault(True)
+        self.other_button = QPushButton()
+        for button in (self.button, self.other_button):
+            button.setMinimumWidth(160)
+            button.setMinimumHeight(button.sizeHint().height() + 8)
+            button.hide()
 
         layout = QVBoxLayout(self)
         layout.addStretch(2)
@@ -39,12 +43,18 @@ class MessagePage(QWidget):
         body_row.addStretch(1)
         layout.addLayout(body_row)
         layout.addSpacing(16)
-        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.button)
+        buttons.addWidget(self.other_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
         layout.addStretch(3)
 
-    def show_message(self, title: str, body: str = "", button: str = "") -> None:
+    def show_message(self, title: str, body: str = "", button: str = "", other: str = "") -> None:
         self.title.setText(title)
         self.body.setText(body)
         self.body.setVisible(bool(body))
-        self.button.setText(button)
-        self.button.setVisible(bool(button))
+        for widget, text in ((self.button, button), (self.other_button, other)):
+            widget.setText(text)
+            widget.setVisible(bool(text))

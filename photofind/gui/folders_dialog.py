@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from photofind.core.scanning import is_within
+from photofind.gui.folder_choice import choose_photo_folder, confirm_removal
 from photofind.gui.style import bold, home_relative, plain_label, plain_tooltip
 from photofind.gui.worker import LibraryState
 
@@ -34,6 +35,7 @@ class FoldersDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Folders")
         self._folders: tuple[str, ...] = ()
+        self._folder_photos: dict[str, int] = {}
 
         intro = plain_label(
             "Photos in these folders and their subfolders are found and kept up to date "
@@ -84,6 +86,7 @@ class FoldersDialog(QDialog):
 
     def set_state(self, state: LibraryState) -> None:
         self._folders = state.folders
+        self._folder_photos = state.folder_photos
         _fill(self.folder_list, state.folders)
         _fill(self.excluded_list, state.excluded)
         self._update_buttons()
@@ -94,14 +97,16 @@ class FoldersDialog(QDialog):
         self.include_button.setEnabled(bool(self.excluded_list.selectedItems()))
 
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a Folder of Photos")
+        folder = choose_photo_folder(self)
         if folder:
             self._show_problem("")
-            self.addFolder.emit(os.path.abspath(folder))
+            self.addFolder.emit(folder)
 
     def _remove_folder(self) -> None:
         for item in self.folder_list.selectedItems():
-            self.removeFolder.emit(_path(item))
+            path = _path(item)
+            if confirm_removal(self, path, self._folder_photos.get(path, 0)):
+                self.removeFolder.emit(path)
 
     def _choose_excluded(self) -> None:
         selected = self.folder_list.selectedItems()

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QProgressBar, QPushButton, QStatusBar
 
 from photofind.core.indexer import IndexProgress
 from photofind.gui.status_text import index_status, library_summary
-from photofind.gui.style import plain_label
+from photofind.gui.style import home_relative, plain_label
 from photofind.gui.worker import LibraryState
 
 
@@ -17,7 +17,11 @@ class IndexStatus(QObject):
 
     def __init__(self, status_bar: QStatusBar) -> None:
         super().__init__(status_bar)
+        self._status_bar = status_bar
         self._progress: IndexProgress | None = None
+        # Indexing starts only once the model is ready; until then, what was added waits.
+        self._model_ready = False
+        self._waiting: str | None = None  # the status bar's word on it
         self.label = plain_label()
         # Room for a typical line, so the status bar does not jitter as the numbers change.
         self.label.setMinimumWidth(
@@ -44,9 +48,27 @@ class IndexStatus(QObject):
     def paused(self) -> bool:
         return self.pause_button.isChecked()
 
+    def set_model_ready(self, ready: bool) -> None:
+        self._model_ready = ready
+        if ready and self._waiting is not None:
+            if self._status_bar.currentMessage() == self._waiting:
+                self._status_bar.clearMessage()
+            self._waiting = None
+            self.expect()
+
+    def folder_added(self, folder: str) -> None:
+        """Say that `folder` is in the library, and when its indexing starts."""
+        if self._model_ready:
+            self.expect()
+            return
+        self._waiting = f"{home_relative(folder)} added; indexing starts when the model is ready"
+        self._status_bar.showMessage(self._waiting)
+
     def expect(self) -> None:
         """Indexing is about to start: say so at once, before the worker's first report (and
-        let the user pause it already)."""
+        let the user pause it already). Not while the model loads: indexing waits for it."""
+        if not self._model_ready:
+            return
         self.pause_button.setChecked(False)
         if self._progress is None:
             self._progress = IndexProgress("scanning", 0, 0, 0.0)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -14,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photofind.gui.style import bold, plain_label, sentence
+from photofind.gui.style import banner_frame, bold, plain_label, sentence
 from photofind.gui.worker import ModelProblem
 
 TITLE = "The search model could not be loaded"
@@ -27,11 +26,7 @@ ADVICE = (
 class ModelProblemBanner(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setAutoFillBackground(True)
-        palette = self.palette()
-        palette.setColor(QPalette.ColorRole.Window, palette.color(QPalette.ColorRole.AlternateBase))
-        self.setPalette(palette)
+        banner_frame(self)
 
         self.title = bold(plain_label(TITLE))
         self.message = plain_label(wrap=True, selectable=True)

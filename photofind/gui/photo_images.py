@@ -9,8 +9,9 @@ from pathlib import Path
 from PIL import Image
 from PySide6.QtGui import QImage
 
+from photofind.core.camera import camera_name
 from photofind.core.errors import PhotoLoadError, QueryError
-from photofind.core.imaging import PhotoInfo, load_photo_file
+from photofind.core.imaging import LoadedPhoto, PhotoInfo, load_photo, load_photo_file, read_file
 from photofind.core.library import Library
 from photofind.core.locate import locate, overlay
 
@@ -26,6 +27,22 @@ class PreviewImage:
     info: PhotoInfo
 
 
+@dataclass(frozen=True)
+class PhotoFacts:
+    """What the viewer's details say about a photo file, besides its name."""
+
+    info: PhotoInfo
+    camera: str | None
+    file_bytes: int
+    modified: float  # the file's modification time, which dates undated photos
+
+
+@dataclass(frozen=True)
+class ViewerImage:
+    image: QImage
+    facts: PhotoFacts
+
+
 def to_qimage(image: Image.Image) -> QImage:
     """An RGB Pillow image as a QImage that owns its pixels."""
     rgb = image if image.mode == "RGB" else image.convert("RGB")
@@ -38,7 +55,18 @@ def to_qimage(image: Image.Image) -> QImage:
 def load_scaled(path: str, max_side: int) -> PreviewImage:
     """The upright photo, scaled down to fit `max_side`, with what its header says.
     Raises PhotoLoadError."""
-    loaded = load_photo_file(Path(path), min_side=max_side)
+    return _scaled(load_photo_file(Path(path), min_side=max_side), max_side)
+
+
+def load_for_viewer(path: str, max_side: int) -> ViewerImage:
+    """As `load_scaled`, with the facts the viewer's details show. Raises PhotoLoadError."""
+    content = read_file(Path(path))
+    preview = _scaled(load_photo(content.data, min_side=max_side), max_side)
+    facts = PhotoFacts(preview.info, camera_name(content.data), content.size, content.mtime)
+    return ViewerImage(preview.image, facts)
+
+
+def _scaled(loaded: LoadedPhoto, max_side: int) -> PreviewImage:
     image = loaded.image
     if max(image.size) > max_side:
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=2.0)

@@ -1,36 +1,44 @@
-"""A larger look at one result: the photo, where it is, when it was taken, its size."""
+"""The photo viewer: one result at a time, stepped through with the arrow keys, zoomed and
+panned, full screen, with the photo's details beside it."""
 
 from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from datetime import datetime
+from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QDate, QLocale, QSize, Qt, QTime, Signal
-from PySide6.QtGui import QImage, QKeyEvent, QPixmap, QResizeEvent, QShowEvent
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QImage, QKeySequence, QPixmap, QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
+    QHBoxLayout,
     QPushButton,
-    QSizePolicy,
+    QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from photofind.core.imaging import PhotoInfo
 from photofind.core.tags import TagScore
 from photofind.gui.background import Background
-from photofind.gui.photo_images import PREVIEW_MAX_SIDE, PreviewImage, load_scaled
+from photofind.gui.photo_details import DetailsPanel
+from photofind.gui.photo_view import ZOOM_STEP, PhotoView
 from photofind.gui.results_model import ResultsModel
-from photofind.gui.style import bold, home_relative, mute, plain_label
+from photofind.gui.style import bold, mute, plain_label
+from photofind.gui.thumbnail_loader import ThumbnailLoader
+from photofind.gui.viewer_photos import ViewerPhotos
 
-MAX_UPSCALE = 3
 HEATMAPS_KEPT = 24
+
+Keys = Sequence[str | QKeySequence.StandardKey]
 
 
 class PreviewDialog(QDialog):
-    """Shows one row of the results; Left and Right step through them."""
+    """Shows one row of the results. Its keys are the window's shortcuts, so they work
+    whichever control has the focus."""
 
     findSimilar = Signal(str)
     openRequested = Signal(str)
@@ -39,67 +47,151 @@ class PreviewDialog(QDialog):
     locateRequested = Signal(str, str)  # photo, query: where in the photo the query matches
     describeRequested = Signal(str)  # photo: which tags describe it
 
-    def __init__(self, model: ResultsModel, background: Background, parent: QWidget) -> None:
+    def __init__(
+        self,
+        model: ResultsModel,
+        background: Background,
+        thumbnails: ThumbnailLoader,
+        parent: QWidget,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Preview")
         self._model = model
-        self._background = background
+        self._thumbnails = thumbnails
+        self._photos = ViewerPhotos(background)
+        self._photos.ready.connect(self._photo_ready)
         self._row = -1
-        self._pixmap: QPixmap | None = None
         self._query: str | None = None  # the text query the results answer, if any
         self._heatmaps: OrderedDict[tuple[str, str], QPixmap] = OrderedDict()
 
-        self.image = plain_label()
-        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.image.setMinimumSize(320, 240)
-        self.image.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
-
+        self.view = PhotoView()
+        self.view.zoomChanged.connect(self._zoom_changed)
+        self.message = plain_label(wrap=True)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stage = QStackedWidget()
+        self.stage.addWidget(self.view)
+        self.stage.addWidget(self.message)
+        self.details = DetailsPanel()
+        # The details under their everyday names.
+        self.taken, self.dimensions = self.details.taken, self.details.dimensions
+        self.location, self.score, self.tags = (
+            self.details.location,
+            self.details.score,
+            self.details.tags,
+        )
         self.name = bold(plain_label(wrap=True, selectable=True), scale=1.2)
-        self.folder = plain_label(wrap=True, selectable=True)
-        self.taken = plain_label()
-        self.dimensions = plain_label()
-        self.score = plain_label()
-        self.tags = plain_label(wrap=True)
-        details = QFormLayout()
-        details.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        details.addRow("Folder", self.folder)
-        details.addRow("Taken", self.taken)
-        details.addRow("Size", self.dimensions)
-        details.addRow("Match score", self.score)
-        details.addRow("Looks like", self.tags)
+        self.position = plain_label()
+        self.zoom_label = plain_label()
+        self.zoom_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.zoom_label.setAccessibleName("Zoom")
+        self.zoom_label.setMinimumWidth(self.zoom_label.fontMetrics().horizontalAdvance("1600%"))
         self.where_status = plain_label()
         mute(self.where_status)
+        self.where_status.hide()
 
-        buttons = QDialogButtonBox()
-        self.where_button = QPushButton("Show Where")
-        self.where_button.setCheckable(True)
-        self.where_button.setToolTip("Colour the photo by how well each part matches the search")
-        self.where_button.toggled.connect(self._where_toggled)
-        buttons.addButton(self.where_button, QDialogButtonBox.ButtonRole.ActionRole)
-        self.similar_button = QPushButton("Find Similar")
-        self.open_button = QPushButton("Open")
-        self.folder_button = QPushButton("Show in Folder")
-        buttons.addButton(self.similar_button, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.addButton(self.open_button, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.addButton(self.folder_button, QDialogButtonBox.ButtonRole.ActionRole)
-        # A plain button: the standard Close would carry an icon the other buttons lack.
-        buttons.addButton(QPushButton("Close"), QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.rejected.connect(self.reject)
-        self.similar_button.clicked.connect(lambda: self.findSimilar.emit(self.path))
-        self.open_button.clicked.connect(lambda: self.openRequested.emit(self.path))
-        self.folder_button.clicked.connect(lambda: self.showInFolderRequested.emit(self.path))
-
+        self._build_actions()
+        stage_row = QHBoxLayout()
+        stage_row.addWidget(self.stage, 1)
+        stage_row.addWidget(self.details)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.image, 1)
-        layout.addWidget(self.name)
-        layout.addLayout(details)
+        layout.addLayout(stage_row, 1)
+        layout.addLayout(self._controls())
         layout.addWidget(self.where_status)
-        layout.addWidget(buttons)
-        self.resize(900, 720)
+        layout.addWidget(self._buttons())
+        self.resize(1000, 720)
 
     @property
     def path(self) -> str:
         return self._model.hit(self._row).path if 0 <= self._row < self._model.rowCount() else ""
+
+    # -- building -------------------------------------------------------------
+
+    def _action(self, text: str, keys: Keys, slot: Callable[[], object], tip: str = "") -> QAction:
+        """An action of this window: its keys work wherever the focus is in it."""
+        action = QAction(text, self)
+        action.setShortcuts([QKeySequence(key) for key in keys])
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(lambda: slot())  # no slot wants `checked`
+        if tip:
+            action.setToolTip(tip)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        view = self.view
+        self.previous_action = self._action("‹", ["Left"], lambda: self._step(-1), "Previous (←)")
+        self.next_action = self._action("›", ["Right"], lambda: self._step(1), "Next (→)")
+        self._action("First", ["Home"], lambda: self.show_row(0))
+        self._action("Last", ["End"], lambda: self.show_row(self._model.rowCount() - 1))
+        self._action("Close", ["Space"], self._space)
+        self._action("Close", ["Esc"], self._escape)
+        self._action("Full Screen", ["F11"], self._toggle_full_screen)
+        zoom_in = ["+", "=", QKeySequence.StandardKey.ZoomIn]
+        self.zoom_in_action = self._action(
+            "+", zoom_in, lambda: view.zoom_by(ZOOM_STEP), "Zoom in (+, or the wheel)"
+        )
+        self.zoom_out_action = self._action(
+            "−",
+            ["-", QKeySequence.StandardKey.ZoomOut],
+            lambda: view.zoom_by(1 / ZOOM_STEP),
+            "Zoom out (−, or the wheel)",
+        )
+        self.fit_action = self._action(
+            "Fit", ["0", "F"], view.fit, "Fit the photo to the window (0)"
+        )
+        self.fit_action.setCheckable(True)
+        self.actual_size_action = self._action(
+            "1:1", ["1"], lambda: view.zoom_to(1.0), "One photo pixel per screen pixel (1)"
+        )
+        self.details_action = self._action(
+            "Details", ["I"], self._details_toggled, "Show or hide the details (I)"
+        )
+        self.details_action.setCheckable(True)
+        self.details_action.setChecked(True)
+
+    def _controls(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.previous_button = _tool(self.previous_action, "Previous photo", scale=1.8)
+        self.next_button = _tool(self.next_action, "Next photo", scale=1.8)
+        row.addWidget(self.previous_button)
+        row.addWidget(self.position)
+        row.addWidget(self.next_button)
+        row.addSpacing(8)
+        row.addWidget(self.name, 1)
+        row.addWidget(_tool(self.zoom_out_action, "Zoom out"))
+        row.addWidget(self.zoom_label)
+        row.addWidget(_tool(self.zoom_in_action, "Zoom in"))
+        row.addWidget(_tool(self.fit_action))
+        row.addWidget(_tool(self.actual_size_action, "Actual size"))
+        row.addSpacing(8)
+        row.addWidget(_tool(self.details_action))
+        return row
+
+    def _buttons(self) -> QDialogButtonBox:
+        buttons = QDialogButtonBox()
+        self.where_button = _button("Show Where")
+        self.where_button.setCheckable(True)
+        self.where_button.setToolTip("Colour the photo by how well each part matches the search")
+        self.where_button.toggled.connect(self._where_toggled)
+        self.similar_button = _button("Find Similar")
+        self.open_button = _button("Open")
+        self.folder_button = _button("Show in Folder")
+        for button in (
+            self.where_button,
+            self.similar_button,
+            self.open_button,
+            self.folder_button,
+        ):
+            buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
+        # A plain button: the standard Close would carry an icon the other buttons lack.
+        buttons.addButton(_button("Close"), QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.rejected.connect(self.reject)
+        self.similar_button.clicked.connect(lambda: self.findSimilar.emit(self.path))
+        self.open_button.clicked.connect(lambda: self.openRequested.emit(self.path))
+        self.folder_button.clicked.connect(lambda: self.showInFolderRequested.emit(self.path))
+        return buttons
+
+    # -- what the window shows ------------------------------------------------
 
     def set_query(self, query: str | None) -> None:
         """The text query the results answer (None for a similar-photo search): Show Where
@@ -108,136 +200,170 @@ class PreviewDialog(QDialog):
         self.where_button.setEnabled(query is not None)
         if query is None:
             self.where_button.setChecked(False)
-        self.where_status.setText("")
+        self._say_where("")
+
+    def show_row(self, row: int) -> None:
+        count = self._model.rowCount()
+        if not 0 <= row < count:
+            return
+        self._row = row
+        hit = self._model.hit(row)
+        name = os.path.basename(hit.path)
+        self.setWindowTitle(f"{name} – Preview")
+        self.name.setText(name)
+        self.position.setText(f"{row + 1:,} of {count:,}")
+        self.previous_action.setEnabled(row > 0)
+        self.next_action.setEnabled(row < count - 1)
+        self.details.show_pending(hit.path, hit.score)
+        self.describeRequested.emit(hit.path)
+        neighbours = [self._model.hit(r).path for r in (row + 1, row - 1) if 0 <= r < count]
+        self._photos.want(hit.path, neighbours)
+        self._show_where()
+        self.view.fit()
+        self.rowChanged.emit(row)
 
     def show_heatmap(self, photo: str, query: str, image: QImage) -> None:
         self._heatmaps[(photo, query)] = QPixmap.fromImage(image)
         while len(self._heatmaps) > HEATMAPS_KEPT:
             self._heatmaps.popitem(last=False)
-        self._show_where()
+        if (photo, query) == (self.path, self._query):
+            self._show_where()
 
     def show_tags(self, photo: str, scores: list[TagScore]) -> None:
-        if photo != self.path:
-            return
-        shown = [f"{t.tag} {t.probability:.0%}" for t in scores if t.probability >= 0.01]
-        self.tags.setText(" · ".join(shown[:5]) or "nothing in the tag list")
+        if photo == self.path:
+            self.details.show_tags(scores)
 
     def heatmap_failed(self, photo: str, query: str, why: str) -> None:
         if (photo, query) == (self.path, self._query):
-            self.where_status.setText(f"Cannot show where it matches: {why}")
+            self._say_where(f"Cannot show where it matches: {why}")
 
     def _show_where(self) -> None:
-        """The photo, or, with Show Where on, the photo coloured by the query."""
-        self.where_status.setText("")
-        if not self.where_button.isChecked() or self._query is None or not self.path:
-            self._fit()
-            return
-        heat = self._heatmaps.get((self.path, self._query))
-        if heat is None:
-            self.where_status.setText(f"Finding where “{self._query}” matches…")
-            self.locateRequested.emit(self.path, self._query)
-            self._fit()
-            return
-        self._heatmaps.move_to_end((self.path, self._query))
-        self.where_status.setText(
-            f"Yellow: where the photo matches “{self._query}” best; dark purple: least."
-        )
-        self._fit(heat)
+        """With Show Where on, the photo coloured by the query (asked for if not here yet)."""
+        self._say_where("")
+        if self.where_button.isChecked() and self._query is not None and self.path:
+            key = (self.path, self._query)
+            if key in self._heatmaps:
+                self._heatmaps.move_to_end(key)
+                self._say_where(
+                    f"Yellow: where the photo matches “{self._query}” best; dark purple: least."
+                )
+            else:
+                self._say_where(f"Finding where “{self._query}” matches…")
+                self.locateRequested.emit(self.path, self._query)
+        self._show_image()
 
-    def show_row(self, row: int) -> None:
-        if not 0 <= row < self._model.rowCount():
-            return
-        self._row = row
-        hit = self._model.hit(row)
-        self.setWindowTitle(f"{os.path.basename(hit.path)} – Preview")
-        self.name.setText(os.path.basename(hit.path))
-        self.folder.setText(home_relative(os.path.dirname(hit.path)))
-        self.score.setText(f"{hit.score:.2f}")  # as on the thumbnail's badge
-        self.taken.setText("…")
-        self.dimensions.setText("…")
-        self.tags.setText("…")
-        self.describeRequested.emit(hit.path)
-        self._pixmap = None
-        self.image.setPixmap(QPixmap())
-        self.image.setText("Loading…")
-        path = hit.path
-        self._background.submit(
-            lambda: load_scaled(path, PREVIEW_MAX_SIDE), lambda result: self._loaded(path, result)
-        )
-        self.rowChanged.emit(row)
+    def _say_where(self, text: str) -> None:
+        # Hidden when empty, so it leaves no gap between the controls and the buttons.
+        self.where_status.setText(text)
+        self.where_status.setVisible(bool(text))
 
-    def _loaded(self, path: str, result: object) -> None:
-        if path != self.path:
-            return  # the user already stepped on
-        if not isinstance(result, PreviewImage):
-            self.image.setText(f"This photo cannot be shown: {result}")
-            self.taken.setText("unknown")
-            self.dimensions.setText("unknown")
+    def _show_image(self) -> None:
+        """The best there is of the shown photo: its heatmap with Show Where on, else the
+        photo at full resolution or as decoded for the screen, else, while that loads, the
+        grid's thumbnail."""
+        path = self.path
+        failure = self._photos.failure(path)
+        if failure is not None:
+            self._show_message(f"This photo cannot be shown: {failure}")
+            self.details.show_unreadable()
             return
-        self._pixmap = QPixmap.fromImage(result.image)
-        self._show_where()
-        self.taken.setText(_date_text(result.info, path))
-        self.dimensions.setText(f"{result.info.width:,} × {result.info.height:,} pixels")
-
-    def _fit(self, shown: QPixmap | None = None) -> None:
-        """Scale the photo (or `shown`, its heatmap) to the space there is: down to fit, and
-        small photos up a little (not so far that they turn to mush)."""
-        pixmap = shown or self._current_heatmap() or self._pixmap
-        if pixmap is None:
+        photo = self._photos.photo(path)
+        base = photo.pixmap if photo is not None else self._thumbnails.cached(path)
+        shown = self._current_heatmap() or self._photos.full(path) or base
+        if shown is None or base is None:
+            self._show_message("Loading…")
             return
-        ratio = self.devicePixelRatioF()
-        area = self.image.size() * ratio
-        limit = pixmap.size() * MAX_UPSCALE
-        target = QSize(min(area.width(), limit.width()), min(area.height(), limit.height()))
-        scaled = pixmap.scaled(
-            target, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-        )
-        scaled.setDevicePixelRatio(ratio)
-        self.image.setPixmap(scaled)
+        size = base.size()
+        if photo is not None:
+            self.details.show_facts(photo.facts)
+            size = QSize(photo.facts.info.width, photo.facts.info.height)
+        self.view.set_photo(shown, size)
+        self.stage.setCurrentWidget(self.view)
 
-    def _where_toggled(self, on: bool) -> None:
-        # The button says what a click will do: the heatmap hides the photo's own colours.
-        self.where_button.setText("Hide Where" if on else "Show Where")
-        self._show_where()
+    def _show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.view.clear()
+        self.stage.setCurrentWidget(self.message)
 
     def _current_heatmap(self) -> QPixmap | None:
         if not self.where_button.isChecked() or self._query is None:
             return None
         return self._heatmaps.get((self.path, self._query))
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._fit()
+    def _photo_ready(self, path: str) -> None:
+        if path == self.path:
+            self._show_image()
+
+    def _zoom_changed(self) -> None:
+        self.zoom_label.setText(f"{round(self.view.zoom() * 100)}%")
+        self.fit_action.setChecked(self.view.is_fitted())
+        photo = self._photos.photo(self.path)
+        if photo is not None and self.view.needs_detail():
+            info = photo.facts.info
+            self._photos.want_full(self.path, max(info.width, info.height))
+
+    # -- keys -----------------------------------------------------------------
+
+    def _step(self, by: int) -> None:
+        self.show_row(self._row + by)
+
+    def _space(self) -> None:
+        # A button reached with Tab is pressed, as everywhere; else Space closes, as in Quick
+        # Look, Sushi and Loupe.
+        focused = QApplication.focusWidget()
+        if isinstance(focused, QAbstractButton) and focused.isVisible():
+            focused.animateClick()
+        else:
+            self.reject()
+
+    def _escape(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+        else:
+            self.reject()
+
+    def _toggle_full_screen(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+        else:
+            self.showFullScreen()
+
+    def _details_toggled(self) -> None:
+        self.details.setVisible(self.details_action.isChecked())
+
+    def _where_toggled(self, on: bool) -> None:
+        # The button says what a click will do: the heatmap hides the photo's own colours.
+        self.where_button.setText("Hide Where" if on else "Show Where")
+        self._show_where()
+
+    def done(self, result: int) -> None:
+        super().done(result)
+        self._photos.forget()  # a few screens' worth of pixels, not kept while closed
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        self._fit()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        step = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1}.get(Qt.Key(event.key()))
-        if step is not None and not event.modifiers():
-            self.show_row(self._row + step)
-            return
-        super().keyPressEvent(event)
+        # The photo has the keyboard, never a button: Enter must not press Show Where.
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
 
-def _date_text(info: PhotoInfo, path: str) -> str:
-    if not info.taken_at:
-        # The date that date filters and ordering use instead (core.filters).
-        try:
-            modified = datetime.fromtimestamp(os.stat(path).st_mtime)
-        except OSError:
-            return "not recorded in the photo"
-        return f"not recorded; file date {_when(modified)}"
-    try:
-        taken = datetime.fromisoformat(info.taken_at)
-    except ValueError:
-        return info.taken_at
-    return _when(taken)
+def _button(text: str) -> QPushButton:
+    """A push button that is never the default and takes the focus only by Tab."""
+    button = QPushButton(text)
+    button.setAutoDefault(False)
+    button.setDefault(False)
+    button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+    return button
 
 
-def _when(taken: datetime) -> str:
-    locale = QLocale()
-    day = locale.toString(QDate(taken.year, taken.month, taken.day), QLocale.FormatType.LongFormat)
-    time = locale.toString(QTime(taken.hour, taken.minute), QLocale.FormatType.ShortFormat)
-    return f"{day}, {time}"
+def _tool(action: QAction, name: str = "", scale: float = 1.0) -> QToolButton:
+    """A flat button for `action`; `name` is what a screen reader says for a symbol."""
+    button = QToolButton()
+    button.setDefaultAction(action)
+    button.setAutoRaise(True)
+    if name:
+        button.setAccessibleName(name)
+    if scale != 1.0:
+        font = button.font()
+        font.setPointSizeF(font.pointSizeF() * scale)
+        button.setFont(font)
+    return button

@@ -20,6 +20,9 @@ from photofind.gui.style import plain_tooltip
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 SCORE_ROLE = Qt.ItemDataRole.UserRole + 2
 PHOTO_ID_ROLE = Qt.ItemDataRole.UserRole + 3
+# Marks photos dragged out of the grid, with the id of the process whose grid it is: dropped
+# back onto that window they are no query (another Photofind's window takes them as one).
+_GRID_FORMAT = "application/x-photofind-grid"
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -79,7 +82,18 @@ class ResultsModel(QAbstractListModel):
 
     def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
         rows = sorted({i.row() for i in indexes if i.isValid()})
-        return paths_mime([self._hits[r].path for r in rows])
+        mime = paths_mime([self._hits[r].path for r in rows])
+        mime.setData(_GRID_FORMAT, _this_process())
+        return mime
+
+
+def from_this_grid(mime: QMimeData) -> bool:
+    """Whether `mime` holds photos dragged out of this process's results."""
+    return bytes(mime.data(_GRID_FORMAT).data()) == _this_process()
+
+
+def _this_process() -> bytes:
+    return str(os.getpid()).encode()
 
 
 def paths_mime(paths: Sequence[str]) -> QMimeData:

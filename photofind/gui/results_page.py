@@ -8,9 +8,11 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
+    QLabel,
     QPushButton,
     QSlider,
     QStackedWidget,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -19,6 +21,7 @@ from photofind.core.filters import Filters
 from photofind.gui.download_bar import ModelDownloadBar
 from photofind.gui.empty_states import MessagePage
 from photofind.gui.filters_popup import FiltersPopup
+from photofind.gui.folder_choice import pictures_folder
 from photofind.gui.model_banner import ModelProblemBanner
 from photofind.gui.results_grid import ResultsGrid
 from photofind.gui.results_model import ResultsModel
@@ -29,7 +32,8 @@ from photofind.gui.settings import (
     THUMBNAIL_STEP,
     clamp_thumbnail_size,
 )
-from photofind.gui.style import mute, plain_label, plain_tooltip
+from photofind.gui.status_text import new_matches
+from photofind.gui.style import home_relative, mute, plain_label, plain_tooltip, use_role
 from photofind.gui.thumbnail_loader import ThumbnailLoader
 
 READY_PLACEHOLDER = "Describe a photo, or paste a photo's path"
@@ -69,6 +73,8 @@ class ResultsPage(QWidget):
         )
         self.filters_popup.changed.connect(self._filters_changed)
 
+        self.search_problem = _SearchProblem()
+        self.search.problemChanged.connect(self.search_problem.show_problem)
         self.banner = ModelProblemBanner()
         self.banner.hide()
         self.download = ModelDownloadBar()
@@ -91,6 +97,7 @@ class ResultsPage(QWidget):
 
         self.grid = ResultsGrid(results, thumbnails, thumbnail_size)
         self.message = MessagePage()
+        self.offered_folder: str | None = None  # what the start page's button adds
         self.pages = QStackedWidget()
         self.pages.addWidget(self.message)
         self.pages.addWidget(self.grid)
@@ -104,12 +111,17 @@ class ResultsPage(QWidget):
         self.show_all = QPushButton("Show all matches")
         self.show_all.setFlat(True)
         self.show_all.setCursor(Qt.CursorShape.PointingHandCursor)
-        link = self.show_all.palette()
-        link.setColor(QPalette.ColorRole.ButtonText, link.color(QPalette.ColorRole.Link))
-        self.show_all.setPalette(link)
+        use_role(self.show_all, QPalette.ColorRole.ButtonText, QPalette.ColorRole.Link)
         self.show_all.setToolTip("Show every photo, not only the close matches")
         self.show_all.clicked.connect(lambda: self.filters_popup.close_only.setChecked(False))
         under.addWidget(self.show_all)
+        # In the row that is there anyway: a bar of its own would push the grid down.
+        self.new_matches = QPushButton()
+        self.new_matches.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload))
+        self.new_matches.setToolTip("Indexing found more matching photos: show them in order")
+        self.new_matches.hide()
+        under.addSpacing(8)
+        under.addWidget(self.new_matches)
         under.addStretch(1)
         under.addWidget(size_label)
         under.addWidget(self.size_slider)
@@ -126,6 +138,7 @@ class ResultsPage(QWidget):
         bar.addWidget(self.tag_filter)
         bar.addWidget(self.filters_button)
         layout.addLayout(bar)
+        layout.addWidget(self.search_problem)
         layout.addWidget(self.banner)
         layout.addWidget(self.download)
         layout.addWidget(self.results_bar)
@@ -161,6 +174,11 @@ class ResultsPage(QWidget):
         )
         self.show_all.setVisible(self.filters_popup.close_only.isChecked())
 
+    def offer_new_matches(self, count: int) -> None:
+        """Offer `count` photos found since the results were shown (none: offer nothing)."""
+        self.new_matches.setText(new_matches(count))
+        self.new_matches.setVisible(count > 0)
+
     def showing_grid(self) -> bool:
         return self.pages.currentWidget() is self.grid
 
@@ -169,18 +187,23 @@ class ResultsPage(QWidget):
         self.pages.setCurrentWidget(self.grid)
         self.grid.scrollToTop()
 
-    def show_message(self, title: str, text: str = "", button: str = "") -> None:
-        self.message.show_message(title, text, button)
+    def show_message(self, title: str, text: str = "", button: str = "", other: str = "") -> None:
+        self.message.show_message(title, text, button, other)
         self.pages.setCurrentWidget(self.message)
 
     def show_start_page(self, has_folders: bool) -> None:
+        # A first run offers the Pictures folder outright (its button adds it); without one,
+        # the button asks which folder.
+        self.offered_folder = None if has_folders else pictures_folder()
         if not has_folders:
+            offered = self.offered_folder
             self.show_message(
                 "Find your photos by describing them",
                 "Add a folder of photos to begin. Photofind looks at each photo once, here on "
                 "this computer, and then finds it from a few words, such as “sunset over the "
                 "sea” or “birthday cake”.",
-                "Add Folder…",
+                f"Use {home_relative(offered)}" if offered else "Add Folder…",
+                "Choose Another Folder…" if offered else "",
             )
         else:
             self.show_message(
@@ -190,3 +213,26 @@ class ResultsPage(QWidget):
 
     def step_thumbnail_size(self, steps: int) -> None:
         self.size_slider.setValue(self.size_slider.value() + steps * THUMBNAIL_STEP)
+
+
+class _SearchProblem(QWidget):
+    """Under the search bar: why the words typed so far cannot be searched yet. The results
+    shown stay; Enter searches anyway, and then the problem is the page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        icon = QLabel()
+        side = self.fontMetrics().height()
+        icon.setPixmap(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning).pixmap(side)
+        )
+        self.text = plain_label()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 0, 0, 0)
+        layout.addWidget(icon)
+        layout.addWidget(self.text, 1)
+        self.hide()
+
+    def show_problem(self, problem: str) -> None:
+        self.text.setText(problem)
+        self.setVisible(bool(problem))

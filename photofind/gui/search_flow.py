@@ -1,6 +1,6 @@
 """What the window shows for the user's queries: it sends each query to the worker, shows
-only the latest answer, keeps results fresh while indexing adds photos, and remembers where
-Esc goes back to after a similar-photo search."""
+only the latest answer, offers the photos indexing adds without moving the grid, and
+remembers where Esc goes back to after a similar-photo search."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ from photofind.gui.style import sentence
 from photofind.gui.thumbnail_loader import ThumbnailLoader
 from photofind.gui.worker import RESULT_LIMIT, LibraryWorker
 
-# A query's results are fetched again this often while indexing adds photos, unless the user
-# has scrolled or selected something (the grid must not change under them).
+# While indexing adds photos, the query is run again this often in the background, to offer
+# what it finds ("3 new matches — Show"): swapped in, it would move the grid under the user.
 REFRESH_WHILE_INDEXING_SECONDS = 3.0
 SEARCHING_NOTICE_MS = 300
 
@@ -36,7 +36,6 @@ class Query:
 
 class SearchFlow(QObject):
     resultsReplaced = Signal()  # rows now mean other photos than before
-    message = Signal(str)  # a passing note for the status bar
 
     def __init__(
         self,
@@ -53,6 +52,8 @@ class SearchFlow(QObject):
         self.has_folders: bool | None = None  # None until the library has been read
         self._requests = itertools.count(1)
         self._latest_request = 0
+        self._answered_request = 0
+        self._check_request = 0  # the latest search for new matches
         self.query: Query | None = None
         self._failed: Query | None = None  # the query whose search failed last
         self._history: list[Query] = []  # where Esc goes back to after a similar search
@@ -66,6 +67,7 @@ class SearchFlow(QObject):
         page.search.querySubmitted.connect(self.submitted)
         page.tag_filter.currentIndexChanged.connect(lambda _i: self.rerun())
         page.filters_popup.changed.connect(self.rerun)
+        page.new_matches.clicked.connect(self.rerun)
         worker.resultsReady.connect(self._results_ready)
         worker.searchFailed.connect(self._search_failed)
 
@@ -93,9 +95,12 @@ class SearchFlow(QObject):
         self._run(query)
 
     def go_back(self) -> None:
-        """Esc: back to the query before a similar search, else clear the search."""
-        search = self.page.search
-        if self._history:
+        """Esc, one step at a time (a popup open closes itself first): deselect the photos,
+        then go back to the query before a similar search, then clear the search."""
+        search, grid = self.page.search, self.page.grid
+        if grid.selectionModel().hasSelection():
+            grid.clearSelection()
+        elif self._history:
             query = self._history.pop()
             search.set_text_quietly(query.text or query.photo or "")
             self._run(query)
@@ -103,8 +108,6 @@ class SearchFlow(QObject):
             search.set_text_quietly("")
             self.clear()
             search.setFocus()
-        else:
-            self.page.grid.clearSelection()
 
     def clear(self) -> None:
         self.query = None
@@ -113,6 +116,7 @@ class SearchFlow(QObject):
         self.thumbnails.new_generation()
         self.results.clear()
         self.page.heading.setText("")
+        self.page.offer_new_matches(0)
         self.show_start_page()
 
     def rerun(self) -> None:
@@ -140,46 +144,49 @@ class SearchFlow(QObject):
 
     def index_progress(self, _progress: IndexProgress) -> None:
         self.indexing = True
-        if (
-            self.query is not None
-            and time.monotonic() - self._last_refresh > REFRESH_WHILE_INDEXING_SECONDS
-            and not self._user_is_browsing()
-        ):
-            self._run(self.query)
+        if time.monotonic() - self._last_refresh > REFRESH_WHILE_INDEXING_SECONDS:
+            self._look_for_new_matches()
 
-    def index_finished(self, progress: IndexProgress) -> None:
+    def index_finished(self, _progress: IndexProgress) -> None:
         self.indexing = False
-        c = progress.counts
-        if self.query is None or not (c.encoded or c.reused or c.removed):
-            return
-        if self._user_is_browsing():
-            self.message.emit("Indexing finished: search again to include the new photos")
-        else:
-            self._run(self.query)
+        # Also when nothing was added: the heading no longer says "so far".
+        self._look_for_new_matches()
 
     # -- internals ----------------------------------------------------------------
 
     def _run(self, query: Query) -> None:
         self.query = query
         self._latest_request = next(self._requests)
-        self._last_refresh = time.monotonic()
-        tag = self.page.tag()
-        self._filters = filters = self.page.filters()
-        if query.text is not None:
-            self.worker.search_text(self._latest_request, query.text, tag, filters)
-        else:
-            assert query.photo is not None
-            self.worker.search_similar(self._latest_request, query.photo, tag, filters)
+        self._check_request = 0  # its answer would be about the results being replaced
+        self._filters = self.page.filters()
+        self.page.offer_new_matches(0)
+        self._send(self._latest_request, query)
         self._searching.start()
 
-    def _user_is_browsing(self) -> bool:
-        """Scrolled or selected: new results now would move the grid under the user."""
-        grid = self.page.grid
-        return grid.verticalScrollBar().value() > 0 or grid.selectionModel().hasSelection()
+    def _look_for_new_matches(self) -> None:
+        """Run the query again, to offer what it finds that is not shown. Not while the
+        query's own answer is awaited: the worker answers only the newest search."""
+        if self.query is None or self._answered_request != self._latest_request:
+            return
+        self._check_request = next(self._requests)
+        self._send(self._check_request, self.query)
+
+    def _send(self, request: int, query: Query) -> None:
+        self._last_refresh = time.monotonic()
+        tag, filters = self.page.tag(), self._filters
+        if query.text is not None:
+            self.worker.search_text(request, query.text, tag, filters)
+        else:
+            assert query.photo is not None
+            self.worker.search_similar(request, query.photo, tag, filters)
 
     def _results_ready(self, request: int, hits: list[Hit]) -> None:
-        if request != self._latest_request:
+        if request == self._check_request and self.results.rowCount():
+            self._offer(hits)
+            return
+        if request not in (self._latest_request, self._check_request):
             return  # an older query, overtaken by the one being typed
+        self._answered_request = self._latest_request
         self._failed = None
         self._searching.stop()
         self._last_refresh = time.monotonic()
@@ -200,12 +207,18 @@ class SearchFlow(QObject):
                     "Matching photos appear here as soon as they are indexed.",
                 )
             return
+        self.page.show_grid(self._heading(len(hits)))
+
+    def _offer(self, hits: list[Hit]) -> None:
+        """Offer the photos a search again found beyond those shown; the grid stays as it is."""
+        self.page.offer_new_matches(sum(self.results.row_of(hit.path) is None for hit in hits))
+        self.page.heading.setText(self._heading(self.results.rowCount()))
+
+    def _heading(self, count: int) -> str:
         photo = self.query.photo if self.query else None
         f = self._filters
-        self.page.show_grid(
-            results_heading(
-                len(hits), RESULT_LIMIT, photo, sort=f.sort, close=f.cutoff, so_far=self.indexing
-            )
+        return results_heading(
+            count, RESULT_LIMIT, photo, sort=f.sort, close=f.cutoff, so_far=self.indexing
         )
 
     def _show_searching(self) -> None:
@@ -217,6 +230,7 @@ class SearchFlow(QObject):
     def _search_failed(self, request: int, message: str) -> None:
         if request != self._latest_request:
             return
+        self._answered_request = request
         self._failed = self.query
         self._searching.stop()
         self.page.heading.setText("")

@@ -67,6 +67,11 @@ def results_heading(
     return f"{head} so far{comma}{rest}"
 
 
+def new_matches(count: int) -> str:
+    """The offer of photos indexing found since the results were shown."""
+    return f"{count:,} new match{'' if count == 1 else 'es'} — Show"
+
+
 def _heading(count: int, limit: int, photo: str | None, sort: str, close: bool) -> str:
     noun = "photo" if count == 1 else "photos"
     order = {"newest": "newest first", "oldest": "oldest first"}.get(sort)

@@ -8,6 +8,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from photofind.gui.results_model import PATH_ROLE, SCORE_ROLE
+from photofind.gui.style import secondary_text
 from photofind.gui.thumbnail_loader import ThumbnailLoader
 
 PADDING = 6
@@ -82,8 +83,11 @@ class ThumbnailDelegate(QStyledItemDelegate):
             Qt.TextElideMode.ElideMiddle,
             frame.width(),
         )
-        role = QPalette.ColorRole.Text if selected else QPalette.ColorRole.PlaceholderText
-        painter.setPen(palette.color(role))
+        if selected:
+            painter.setPen(palette.color(QPalette.ColorRole.Text))
+        else:
+            group = palette.currentColorGroup()
+            painter.setPen(secondary_text(palette, group, QPalette.ColorRole.Base))
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextSingleLine, name)
         painter.restore()
 
@@ -120,7 +124,8 @@ class ThumbnailDelegate(QStyledItemDelegate):
         painter.setBrush(placeholder)
         painter.drawRoundedRect(inset, RADIUS, RADIUS)
         if broken:
-            painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+            group = palette.currentColorGroup()
+            painter.setPen(secondary_text(palette, group, QPalette.ColorRole.Base))
             painter.drawText(inset, Qt.AlignmentFlag.AlignCenter, "Cannot show")
 
 

@@ -61,8 +61,13 @@ class ThumbnailLoader(QObject):
             return pixmap
         if path not in self._broken:
             self._request(key)
-        other = self._sizes.get(path)
-        return self._pixmaps.get((path, other)) if other is not None else None
+        return self.cached(path)
+
+    def cached(self, path: str) -> QPixmap | None:
+        """The most recent thumbnail of `path` in memory, of whatever size; nothing is
+        requested."""
+        side = self._sizes.get(path)
+        return self._pixmaps.get((path, side)) if side is not None else None
 
     def is_broken(self, path: str) -> bool:
         return path in self._broken

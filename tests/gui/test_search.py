@@ -185,15 +185,15 @@ def test_enter_opens_a_preview_with_details_and_find_similar(
     assert preview is not None
     qtbot.waitUntil(preview.isVisible)
     assert preview.name.text() == second
-    assert preview.folder.text() == str(shapes_dir)
+    assert preview.location.text() == str(shapes_dir / second)
     assert preview.score.text() == f"{window.results.hit(1).score:.2f}"
     qtbot.waitUntil(lambda: preview.dimensions.text().endswith("pixels"))
     # Generated photos carry no date: the file's, which date filters use, is shown instead.
     assert preview.taken.text().startswith("not recorded; file date ")
-    assert preview.image.pixmap() is not None and not preview.image.pixmap().isNull()
+    assert not preview.view.pixmap().isNull()
 
     # Left steps back to the first result.
-    qtbot.keyClick(preview, Qt.Key.Key_Left)
+    qtbot.keyClick(QApplication.focusWidget() or preview, Qt.Key.Key_Left)
     assert preview.name.text() == str(window.results.index(0).data())
 
     qtbot.mouseClick(preview.similar_button, Qt.MouseButton.LeftButton)
@@ -223,9 +223,12 @@ def test_keyboard_copy_and_escape(
     assert [u.toLocalFile() for u in mime.urls()] == [first, second]
     assert all(os.path.dirname(p) == str(shapes_dir) for p in (first, second))
 
-    # Ctrl+F goes back to the search bar, Esc clears the search.
+    # Ctrl+F goes back to the search bar; Esc deselects the photos, and then clears the search.
     qtbot.keyClick(window.grid, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert QApplication.focusWidget() is window.search
+    qtbot.keyClick(window.search, Qt.Key.Key_Escape)
+    assert not window.grid.selectionModel().hasSelection()
+    assert window.search.text() == "blue circle"
     qtbot.keyClick(window.search, Qt.Key.Key_Escape)
     assert window.search.text() == ""
     assert window.pages.currentWidget() is window.message

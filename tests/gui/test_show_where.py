@@ -22,7 +22,7 @@ def test_show_where_overlays_the_query_on_the_previewed_photo(
     preview = window.preview
     assert preview is not None
     qtbot.waitUntil(lambda: preview.dimensions.text().endswith("pixels"))
-    photo = preview.image.pixmap().toImage()
+    photo = preview.view.pixmap().toImage()
     assert preview.where_button.isEnabled()
 
     qtbot.mouseClick(preview.where_button, Qt.MouseButton.LeftButton)
@@ -30,11 +30,11 @@ def test_show_where_overlays_the_query_on_the_previewed_photo(
         lambda: preview.where_status.text().startswith("Yellow"), timeout=MODEL_TIMEOUT_MS
     )
     assert "a photo of a red circle" in preview.where_status.text()
-    assert preview.image.pixmap().toImage() != photo, "the photo is shown coloured"
+    assert preview.view.pixmap().toImage() != photo, "the photo is shown coloured"
     assert preview.where_button.text() == "Hide Where"
 
     qtbot.mouseClick(preview.where_button, Qt.MouseButton.LeftButton)
-    assert preview.image.pixmap().toImage() == photo and preview.where_status.text() == ""
+    assert preview.view.pixmap().toImage() == photo and preview.where_status.text() == ""
     assert preview.where_button.text() == "Show Where"
 
     # A similar-photo search has no text to show: the button is off and disabled.
