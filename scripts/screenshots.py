@@ -48,6 +48,9 @@ SHOTS = (
     "new-matches",
     "dark",
     "empty-state",
+    "timeline",
+    "similar-chip",
+    "scale-2x",
 )
 
 
@@ -58,6 +61,9 @@ def main() -> int:
         "--model", type=Path, default=ROOT / "tests" / "fixture_model" / "tiny-clip"
     )
     parser.add_argument("--display", help="use this X display (e.g. :0) instead of Xvfb")
+    parser.add_argument(
+        "--scale", help="Qt's scale factor (QT_SCALE_FACTOR); scale-2x runs itself with 2"
+    )
     parser.add_argument(
         "--only", nargs="+", choices=SHOTS, metavar="SHOT", help=f"only these: {', '.join(SHOTS)}"
     )
@@ -81,6 +87,8 @@ def main() -> int:
             QT_QPA_PLATFORM="xcb",
         )
         os.environ.pop("QT_SCALE_FACTOR", None)
+        if args.scale:
+            os.environ["QT_SCALE_FACTOR"] = args.scale
         with _display(args.display):
             return Shots(scratch, args.model.resolve(), args.out).run(args.only or SHOTS)
 
@@ -149,6 +157,9 @@ class Shots:
             "new-matches": lambda: self.new_matches(photos),
             "dark": lambda: self.dark(photos),
             "empty-state": self.empty_state,
+            "timeline": lambda: self.timeline(self.scratch / "home" / "Pictures" / "Phone"),
+            "similar-chip": lambda: self.similar_chip(indexed),
+            "scale-2x": lambda: self.scale_2x(indexed),
         }
         try:
             for name in shots:
@@ -178,6 +189,47 @@ class Shots:
         self._wait_for_model(window)
         _settle(300)
         self._save(window.grab(), "16-empty-state.png")
+        window.close()
+
+    def timeline(self, photos: Path) -> None:
+        """16-timeline.png: the library with an empty search box, newest first under day
+        headers (a few photos a day, over the last days and weeks)."""
+        from shapes import generate_folder
+
+        files = sorted(generate_folder(photos, per_class=2, seed=7))
+        now = time.time()
+        days = [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 3, 3, 3, 3, 9, 9, 9, 9, 9, 30, 30, 30]
+        for i, path in enumerate(files):
+            # Never under a minute old: the app leaves files written in its last seconds.
+            mtime = now - days[i % len(days)] * 86400 - 120 - i * 60
+            os.utime(path, (mtime, mtime))
+        window = self._window(self._indexed_library(photos, "timeline"))
+        _wait_until(lambda: window.results.has_days(), "the timeline")
+        self._wait_for_model(window)
+        self._wait_for_thumbnails(window)
+        _settle(300)
+        self._save(window.grab(), "16-timeline.png")
+        window.close()
+
+    def similar_chip(self, data_dir: Path) -> None:
+        """16-similar-chip.png: Find Similar from a text search; the field shows the photo as
+        a chip, not its path."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+
+        window = self._window(data_dir)
+        self._wait_for_model(window)
+        QTest.keyClicks(window.search, "blue square")
+        QTest.keyClick(window.search, Qt.Key.Key_Return)
+        _wait_until(lambda: window.heading.text().endswith("best match first"), "results")
+        name = window.results.hit(1).path
+        window.find_similar(name)
+        _wait_until(lambda: os.path.basename(name) in window.heading.text(), "similar photos")
+        chip = window.flow.chip.thumbnail
+        _wait_until(lambda: not chip.pixmap().isNull(), "the chip's thumbnail")
+        self._wait_for_thumbnails(window)
+        _settle(300)
+        self._save(window.grab(), "16-similar-chip.png")
         window.close()
 
     def results(self, data_dir: Path) -> None:
@@ -495,6 +547,29 @@ class Shots:
             window.close()
 
     # -- helpers --------------------------------------------------------------
+
+    def scale_2x(self, data_dir: Path) -> None:
+        """16-2x.png: results on a 2x screen. Qt reads the scale factor once, at start, so
+        this script runs again for it, with --scale 2, on the same display."""
+        if os.environ.get("QT_SCALE_FACTOR") != "2":
+            command = [sys.executable, __file__, "--only", "scale-2x", "--scale", "2"]
+            command += ["--out", str(self.out), "--model", str(self.model)]
+            subprocess.run([*command, "--display", os.environ["DISPLAY"]], check=True)
+            return
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+
+        window = self._window(data_dir)
+        # Half the usual size in logical pixels: the same screen holds it at twice the scale.
+        window.resize(WINDOW[0] * 2 // 3, WINDOW[1] * 2 // 3)
+        window.move(0, 0)
+        self._wait_for_model(window)
+        QTest.keyClicks(window.search, "red circle")
+        QTest.keyClick(window.search, Qt.Key.Key_Return)
+        _wait_until(lambda: window.results.rowCount() > 0, "results")
+        self._wait_for_thumbnails(window)
+        self._save(window.grab(), "16-2x.png")
+        window.close()
 
     def _indexed_library(self, photos: Path, name: str = "indexed") -> Path:
         from helpers import index_into  # tests/, on the path as for shapes

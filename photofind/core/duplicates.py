@@ -115,6 +115,16 @@ def find_duplicates(
     return found
 
 
+def photos_for_trash(store: Store, photo_ids: Sequence[int]) -> list[Duplicate]:
+    """Photos chosen outside a group (in the grid, in the viewer) as check_trash takes them:
+    their indexed size and time, their identity now, and the paths among them to one file
+    made one photo."""
+    if not photo_ids:
+        return []
+    details = _details(store, np.asarray(photo_ids, dtype=np.int64))
+    return _one_per_file([int(i) for i in photo_ids if int(i) in details], details)
+
+
 _Detail = tuple[str, int, int, int, float]  # path, width, height, file size, mtime
 
 

@@ -37,7 +37,7 @@ import numpy as np
 from photofind.core.errors import FilterError
 from photofind.core.raw import RAW_EXTENSIONS
 from photofind.core.search import Hit
-from photofind.core.store import Store
+from photofind.core.store import PHOTO_DATE_SQL, Store
 
 Sort = Literal["relevance", "newest", "oldest"]
 SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
@@ -167,9 +167,7 @@ def photo_dates(store: Store, ids: Sequence[int]) -> dict[int, str]:
     """When each photo was taken (ISO, local time): its EXIF date, else its file's time."""
     # One JSON array rather than a placeholder per id: SQLite limits the number of parameters.
     rows = store.conn.execute(
-        "SELECT id, COALESCE(NULLIF(taken_at, ''),"
-        " strftime('%Y-%m-%dT%H:%M:%S', mtime, 'unixepoch', 'localtime'))"
-        " FROM photos WHERE id IN (SELECT value FROM json_each(?))",
+        f"SELECT id, {PHOTO_DATE_SQL} FROM photos WHERE id IN (SELECT value FROM json_each(?))",
         (json.dumps([int(i) for i in ids]),),
     )
     return {pid: str(when) for pid, when in rows}

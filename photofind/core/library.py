@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from photofind.core.duplicates import Duplicate, photos_for_trash
 from photofind.core.encoder import (
     DEFAULT_MODEL,
     Encoder,
@@ -251,6 +253,19 @@ class Library:
         itself = frozenset({photo_id}) if photo_id is not None else frozenset()
         return self._found(vector, itself, top, tag, filters)
 
+    def browse(self, top: int, tag: str | None = None, filters: Filters | None = None) -> list[Hit]:
+        """The indexed photos without a query, newest first (oldest first if `filters` ask
+        for it), only those carrying `tag` if given and passing `filters`. A hit's score is
+        NaN; its `taken` says when the photo was taken (its EXIF date, else its file's time)."""
+        filters = filters or Filters()
+        model_id = self.store.find_model(self.model_name)
+        if model_id is None:
+            return []  # nothing indexed with this model yet
+        rows = self.store.newest(
+            model_id, self._left_out(tag, filters), top, oldest=filters.sort == "oldest"
+        )
+        return [Hit(pid, path, math.nan, taken) for pid, path, taken in rows]
+
     def _found(
         self,
         vector: np.ndarray,
@@ -260,11 +275,14 @@ class Library:
         filters: Filters | None,
     ) -> list[Hit]:
         filters = filters or Filters()
-        exclude = leave_out | self._excluded_by(filters)
-        if tag:
-            exclude |= self.photos_without_tag(tag)
+        exclude = leave_out | self._left_out(tag, filters)
         hits = self.searcher.rank(vector, top, exclude)
         return filters.arrange(hits, self.store, lambda: self.searcher.sample_scores(vector))
+
+    def _left_out(self, tag: str | None, filters: Filters) -> frozenset[int]:
+        """The photos a tag and filters leave out."""
+        exclude = self._excluded_by(filters)
+        return exclude | self.photos_without_tag(tag) if tag else exclude
 
     def _excluded_by(self, filters: Filters) -> frozenset[int]:
         """What `filters` leave out, kept until they or the library change: each query typed
@@ -289,6 +307,10 @@ class Library:
         if not len(index):
             return dict.fromkeys(tagger.names, 0)
         return counts([t for m in index.segments() for t in tagger.tags_of(m)], tagger.names)
+
+    def photos_for_trash(self, photo_ids: Sequence[int]) -> list[Duplicate]:
+        """The photos `photo_ids` as the trash's checks take them (core.duplicates)."""
+        return photos_for_trash(self.store, photo_ids)
 
     def without_unavailable(self, hits: list[Hit]) -> tuple[list[Hit], list[str]]:
         """The hits whose place can be reached now, and the places that cannot (see

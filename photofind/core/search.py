@@ -38,7 +38,8 @@ INDEX_KINDS = ("exact", "approximate")
 class Hit:
     photo_id: int
     path: str
-    score: float
+    score: float  # NaN when browsing: no query to match
+    taken: str = ""  # when the photo was taken (ISO, local time); only browsing tells it
 
 
 class VectorIndex:

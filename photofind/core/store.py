@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sqlite3
 import uuid
@@ -21,6 +22,12 @@ from photofind.core.scanning import Scope, is_within
 DB_NAME = "library.db"
 # Meta keys of places (see `places`): the prefix, then the path's bytes in hex.
 _PLACE = "device:"
+# The order of `newest`, by whether the oldest come first.
+_BY_DATE = {False: " ORDER BY taken DESC, p.id DESC", True: " ORDER BY taken ASC, p.id ASC"}
+# When a photo was taken (ISO, local time): its EXIF date, else its file's modification time.
+PHOTO_DATE_SQL = (
+    "COALESCE(NULLIF(taken_at, ''), strftime('%Y-%m-%dT%H:%M:%S', mtime, 'unixepoch', 'localtime'))"
+)
 
 
 def _place_key(path: str) -> str:
@@ -506,6 +513,21 @@ class Store:
             rows = self.conn.execute(f"SELECT id, path FROM photos WHERE id IN ({marks})", chunk)
             found.update((pid, from_db(path)) for pid, path in rows)
         return found
+
+    def newest(
+        self, model_id: int, leave_out: frozenset[int], limit: int, oldest: bool = False
+    ) -> list[tuple[int, str, str]]:
+        """(id, path, date taken) of the good photos holding a vector for the model, newest
+        first (or oldest), leaving out `leave_out`: the library browsed without a query."""
+        rows = self.conn.execute(
+            f"SELECT p.id, p.path, {PHOTO_DATE_SQL} AS taken FROM photos p"
+            " JOIN vectors v ON v.photo_id = p.id AND v.model_id = :model"
+            " WHERE p.status = 'ok' AND p.id NOT IN (SELECT value FROM json_each(:out))"
+            + _BY_DATE[oldest]
+            + " LIMIT :limit",
+            {"model": model_id, "out": json.dumps(sorted(leave_out)), "limit": limit},
+        )
+        return [(pid, from_db(path), str(taken)) for pid, path, taken in rows]
 
     def failures(self) -> list[tuple[str, str]]:
         rows = self.conn.execute(

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QListView,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -24,37 +23,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photofind.core.duplicates import (
-    DEFAULT_THRESHOLD,
-    Duplicate,
-    check_trash,
-    find_duplicates,
-)
+from photofind.core.duplicates import DEFAULT_THRESHOLD, Duplicate, find_duplicates
 from photofind.core.store import Store
 from photofind.gui import desktop
 from photofind.gui.background import Background
 from photofind.gui.style import home_relative, mute, plain_label, plain_tooltip
 from photofind.gui.thumbnail_loader import ThumbnailLoader
+from photofind.gui.trash import Choice, trash_chosen
 from photofind.units import human_size
 
 THUMBNAIL_SIDE = 180
 PATH_ROLE = Qt.ItemDataRole.UserRole
-
-
-def move_to_trash(paths: list[str]) -> list[tuple[str, str]]:
-    """Send files to the desktop's trash (restorable there); returns (path, why) of those
-    that could not be moved."""
-    from send2trash import send2trash
-
-    failed = []
-    # Symbolic links first: send2trash moves a link itself, but refuses one whose target
-    # has gone to the trash already.
-    for path in sorted(paths, key=lambda p: not os.path.islink(p)):
-        try:
-            send2trash(path)
-        except OSError as exc:
-            failed.append((path, exc.strerror or str(exc)))
-    return failed
 
 
 def duplicate_label(dup: Duplicate, kept: bool) -> str:
@@ -73,28 +52,6 @@ def duplicate_label(dup: Duplicate, kept: bool) -> str:
     return "\n".join(lines)
 
 
-def _confirmation(safe: list[Duplicate], refused: list[tuple[str, str]], every: bool) -> str:
-    """The question asked before moving `safe` to the trash: how many files, how many bytes,
-    and which ticked ones stay, and why."""
-    count = len(safe)
-    total = human_size(sum(d.size for d in safe))
-    # Qt takes a message for rich text only by its first line, and this one names no file.
-    lines = [f"Move {count} file{'s' if count > 1 else ''} ({total}) to the trash?"]
-    links = [os.path.basename(a) for d in safe for a in d.aliases]
-    if links:
-        lines.append("Their other paths (links) go too: " + ", ".join(links) + ".")
-    if refused:
-        lines.append("Not moved, though ticked:\n" + _reasons(refused))
-    if every:
-        lines.append("Every photo of this group is ticked: none of them would be kept.")
-    lines.append("You can restore them from the trash.")
-    return "\n\n".join(lines)
-
-
-def _reasons(why: list[tuple[str, str]]) -> str:
-    return "\n".join(f"{home_relative(path)}: {reason}" for path, reason in why)
-
-
 class DuplicatesDialog(QDialog):
     trashed = Signal(list)  # paths moved to the trash: the library should forget them
 
@@ -110,6 +67,9 @@ class DuplicatesDialog(QDialog):
         self._cancel = threading.Event()
         self._progress = 0.0
         self.groups: list[list[Duplicate]] = []
+        # The ticked photos' paths, of every group: a group looked at again, and Move All
+        # Ticked, see the ticks as they were left.
+        self._ticked: set[str] = set()
 
         self.threshold = QDoubleSpinBox()
         self.threshold.setRange(0.80, 1.0)
@@ -148,7 +108,7 @@ class DuplicatesDialog(QDialog):
         # choose by, and the photo's other paths.
         self.photos.setGridSize(QSize(THUMBNAIL_SIDE + 40, THUMBNAIL_SIDE + 90))
         self.photos.setWordWrap(True)
-        self.photos.itemChanged.connect(lambda _item: self._update_buttons())
+        self.photos.itemChanged.connect(self._tick_changed)
         self.photos.currentItemChanged.connect(lambda *_: self._update_buttons())
         splitter = QSplitter()
         splitter.addWidget(self.group_list)
@@ -166,12 +126,15 @@ class DuplicatesDialog(QDialog):
         self.reveal_button.clicked.connect(self._reveal)
         self.trash_button = QPushButton("Move to Trash")
         self.trash_button.clicked.connect(self._trash_ticked)
+        self.trash_all_button = QPushButton("Move All Ticked to Trash")
+        self.trash_all_button.clicked.connect(self._trash_all_ticked)
         close = QPushButton("Close")
         close.clicked.connect(self.close)
         bottom = QHBoxLayout()
         bottom.addWidget(self.hint, 1)
         bottom.addWidget(self.reveal_button)
         bottom.addWidget(self.trash_button)
+        bottom.addWidget(self.trash_all_button)
         bottom.addWidget(close)
 
         layout = QVBoxLayout(self)
@@ -226,11 +189,8 @@ class DuplicatesDialog(QDialog):
             return
         assert isinstance(result, list)
         self.groups = result
-        self.group_list.clear()
-        for group in self.groups:
-            item = QListWidgetItem(f"{len(group)} photos · {os.path.basename(group[0].path)}")
-            item.setToolTip(plain_tooltip(*(home_relative(d.path) for d in group)))
-            self.group_list.addItem(item)
+        self._ticked = {d.path for g in self.groups for d in g[1:] if d.alike_kept}
+        self._list_groups()
         photos = sum(len(g) for g in self.groups)
         self.summary.setText(
             f"{len(self.groups):,} groups, {photos:,} photos"
@@ -243,6 +203,13 @@ class DuplicatesDialog(QDialog):
             self.photos.clear()
         self._update_buttons()
 
+    def _list_groups(self) -> None:
+        self.group_list.clear()
+        for group in self.groups:
+            item = QListWidgetItem(f"{len(group)} photos · {os.path.basename(group[0].path)}")
+            item.setToolTip(plain_tooltip(*(home_relative(d.path) for d in group)))
+            self.group_list.addItem(item)
+
     # -- one group ------------------------------------------------------------
 
     def _show_group(self, row: int) -> None:
@@ -254,7 +221,7 @@ class DuplicatesDialog(QDialog):
             item.setData(PATH_ROLE, dup.path)
             item.setToolTip(plain_tooltip(*(home_relative(p) for p in dup.paths)))
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            tick = i > 0 and dup.alike_kept
+            tick = dup.path in self._ticked
             item.setCheckState(Qt.CheckState.Checked if tick else Qt.CheckState.Unchecked)
             self._set_icon(item)
             self.photos.addItem(item)
@@ -264,12 +231,18 @@ class DuplicatesDialog(QDialog):
         self._update_buttons()
 
     def _set_icon(self, item: QListWidgetItem) -> None:
-        pixmap = self._thumbnails.pixmap(item.data(PATH_ROLE), THUMBNAIL_SIDE)
+        # Device pixels, so that the photos are sharp on a 2x screen.
+        ratio = self.devicePixelRatioF()
+        side = round(THUMBNAIL_SIDE * ratio)
+        pixmap = self._thumbnails.pixmap(item.data(PATH_ROLE), side)
         if pixmap is None:
             # Until the thumbnail is ready: an empty square of the same size, so the cell is
             # laid out once, at its final size.
-            pixmap = QPixmap(THUMBNAIL_SIDE, THUMBNAIL_SIDE)
+            pixmap = QPixmap(side, side)
             pixmap.fill(Qt.GlobalColor.transparent)
+        else:
+            pixmap = QPixmap(pixmap)  # the grid shares the loader's pixmap: leave its ratio
+        pixmap.setDevicePixelRatio(ratio)
         icon = QIcon(pixmap)
         # The photo as it is when selected too: a tinted copy would look like another photo.
         icon.addPixmap(pixmap, QIcon.Mode.Selected)
@@ -285,12 +258,17 @@ class DuplicatesDialog(QDialog):
         row = self.group_list.currentRow()
         return self.groups[row] if 0 <= row < len(self.groups) else []
 
-    def ticked(self) -> list[Duplicate]:
-        """The ticked photos of the group shown (its items are in the group's order)."""
+    def _tick_changed(self, item: QListWidgetItem) -> None:
+        if item.checkState() == Qt.CheckState.Checked:
+            self._ticked.add(item.data(PATH_ROLE))
+        else:
+            self._ticked.discard(item.data(PATH_ROLE))
+        self._update_buttons()
+
+    def ticked(self, group: list[Duplicate] | None = None) -> list[Duplicate]:
+        """The ticked photos of `group`, by default of the group shown."""
         return [
-            dup
-            for i, dup in enumerate(self._group()[: self.photos.count()])
-            if self.photos.item(i).checkState() == Qt.CheckState.Checked
+            dup for dup in (self._group() if group is None else group) if dup.path in self._ticked
         ]
 
     def _update_buttons(self) -> None:
@@ -298,6 +276,11 @@ class DuplicatesDialog(QDialog):
         self.trash_button.setEnabled(count > 0)
         self.trash_button.setText(
             f"Move {count} of This Group to Trash" if count else "Move to Trash"
+        )
+        every = sum(len(self.ticked(group)) for group in self.groups)
+        self.trash_all_button.setEnabled(every > 0)
+        self.trash_all_button.setText(
+            f"Move All {every} Ticked to Trash" if every else "Move All Ticked to Trash"
         )
         self.reveal_button.setEnabled(self.photos.currentItem() is not None)
 
@@ -307,47 +290,32 @@ class DuplicatesDialog(QDialog):
             desktop.show_in_folder(item.data(PATH_ROLE), self)
 
     def _trash_ticked(self) -> None:
-        chosen = self.ticked()
-        if not chosen:
-            return
-        safe, refused = check_trash(self._group(), chosen)
-        if not safe:
-            self._report(refused)
-            return
-        every = len(chosen) == len(self._group())
-        answer = QMessageBox.question(self, "Move to Trash", _confirmation(safe, refused, every))
-        if answer == QMessageBox.StandardButton.Yes:
-            self.trash(safe)
+        """Move the ticked photos of the group shown to the trash, every path of each."""
+        group, chosen = self._group(), self.ticked()
+        if chosen:
+            every = "Every photo of this group is ticked: none of them would be kept."
+            self._trash([(group, chosen)], every if len(chosen) == len(group) else "")
 
-    def trash(self, chosen: list[Duplicate]) -> None:
-        """Move the photos `chosen` from the group shown to the trash, every path of each,
-        and take them out of the group. A photo that is no longer safe to trash (see
-        check_trash) stays, and is reported."""
-        group = self._group()
-        # Again: a file may have changed while the question was asked.
-        safe, refused = check_trash(group, chosen)
-        paths = [path for dup in safe for path in dup.paths]
-        failed = move_to_trash(paths)
-        not_moved = {path for path, _ in failed}
-        gone = [path for path in paths if path not in not_moved]
-        if gone:
-            self.trashed.emit(gone)
+    def _trash_all_ticked(self) -> None:
+        """Move the ticked photos of every group to the trash, with one question."""
+        choices: list[Choice] = [(g, self.ticked(g)) for g in self.groups if self.ticked(g)]
+        whole = sum(len(chosen) == len(group) for group, chosen in choices)
+        note = f"In {whole} of the {len(choices)} groups every photo is ticked." if whole else ""
+        self._trash(choices, note)
+
+    def _trash(self, choices: list[Choice], note: str) -> None:
+        """Ask, move what may go, and take the photos gone out of their groups."""
+        if not choices:
+            return
+        gone = set(trash_chosen(self, choices, note))
+        if not gone:
+            return
+        self.trashed.emit([p for group, _ in choices for d in group for p in d.paths if p in gone])
         row = self.group_list.currentRow()
-        left = [d for d in group if d.path not in gone]
-        if len(left) > 1:
-            self.groups[row] = left
-            self._show_group(row)
-        elif group:
-            del self.groups[row]
-            self.group_list.takeItem(row)
-        if refused or failed:
-            self._report(refused + failed)
-
-    def _report(self, not_moved: list[tuple[str, str]]) -> None:
-        box = QMessageBox(QMessageBox.Icon.Warning, "Move to Trash", "", parent=self)
-        box.setTextFormat(Qt.TextFormat.PlainText)  # file names are shown as they are
-        box.setText("These were not moved to the trash:\n" + _reasons(not_moved))
-        box.exec()
+        left = [[d for d in group if d.path not in gone] for group in self.groups]
+        self.groups = [group for group in left if len(group) > 1]
+        self._list_groups()
+        self.group_list.setCurrentRow(min(row, len(self.groups) - 1))
 
     def closeEvent(self, event: object) -> None:
         self._cancel.set()

@@ -27,12 +27,14 @@ from photofind.core.indexer import IndexProgress
 from photofind.core.thumbnails import ThumbnailCache
 from photofind.gui import desktop
 from photofind.gui.background import Background
+from photofind.gui.dialog_geometry import remember_geometry
 from photofind.gui.drop_target import dropped_path
 from photofind.gui.duplicates_dialog import DuplicatesDialog
 from photofind.gui.folder_choice import choose_photo_folder
 from photofind.gui.folders_dialog import FoldersDialog
 from photofind.gui.index_status import IndexStatus
 from photofind.gui.long_index import LongIndexNotes
+from photofind.gui.notice_bar import NoticeBar
 from photofind.gui.photo_actions import PhotoActions
 from photofind.gui.preview import PreviewDialog
 from photofind.gui.results_model import ResultsModel
@@ -46,9 +48,12 @@ from photofind.gui.results_page import (
 from photofind.gui.search_flow import SearchFlow
 from photofind.gui.settings import AppSettings, Preferences
 from photofind.gui.settings_dialog import SettingsDialog
+from photofind.gui.shortcuts_dialog import ShortcutsDialog
 from photofind.gui.style import plain_tooltip, sentence
 from photofind.gui.thumbnail_loader import ThumbnailLoader
 from photofind.gui.thumbnail_pruner import ThumbnailPruner
+from photofind.gui.trash import PhotoTrash
+from photofind.gui.view_options import ViewOptions
 from photofind.gui.worker import LibraryState, LibraryWorker, ModelProblem
 from photofind.logfile import LOG_NAME
 
@@ -95,6 +100,8 @@ class MainWindow(QMainWindow):
         self.pages, self.size_slider = self.page.pages, self.page.size_slider
 
         self.flow = SearchFlow(self.worker, self.page, self.results, self.thumbnails)
+        self.notices = NoticeBar(self)
+        self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, self.notices)
         self.index_status = IndexStatus(self.statusBar())
         self.long_index = LongIndexNotes(
             self.worker, self.statusBar(), lambda: self._prefs.index_on_start
@@ -102,6 +109,8 @@ class MainWindow(QMainWindow):
         self.photo_actions = PhotoActions(
             self.grid, self.results, self.photo_jobs, self.statusBar()
         )
+        self.view_options = ViewOptions(self.grid, settings, self)
+        self.trash = PhotoTrash(self.worker, self.results, self)
         self._build_actions()
         self._build_menus()
         self._connect()
@@ -153,11 +162,13 @@ class MainWindow(QMainWindow):
         )
         self.duplicates_action = self._action("Find Duplicates…", self.show_duplicates)
         self.about_action = self._action("About Photofind", self._about)
+        self.shortcuts_action = self._action("Keyboard Shortcuts", self.show_shortcuts)
         self.escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         self.escape.activated.connect(self.flow.go_back)
 
     def _build_menus(self) -> None:
         photo = self.photo_actions
+        view_options = self.view_options.actions.values()
         menus: list[tuple[str, list[QAction | None]]] = [
             (
                 "&File",
@@ -168,11 +179,20 @@ class MainWindow(QMainWindow):
             ),
             (
                 "&Edit",
-                [photo.copy_path, photo.copy_image, None, self.find_action, self.duplicates_action],
+                [
+                    *(photo.copy_path, photo.copy_image, photo.copy_to_folder, None),
+                    *(self.find_action, self.duplicates_action),
+                ],
             ),
-            ("&View", [self.bigger_action, self.smaller_action]),
-            ("&Photo", [photo.similar, photo.preview, None, photo.open, photo.show_in_folder]),
-            ("&Help", [self.about_action]),
+            ("&View", [self.bigger_action, self.smaller_action, None, *view_options]),
+            (
+                "&Photo",
+                [
+                    *(photo.similar, photo.preview, None, photo.open, photo.show_in_folder),
+                    *(None, photo.trash),
+                ],
+            ),
+            ("&Help", [self.shortcuts_action, self.about_action]),
         ]
         for title, actions in menus:
             menu = self.menuBar().addMenu(title)
@@ -193,10 +213,12 @@ class MainWindow(QMainWindow):
         w.modelDownloadNeeded.connect(self.page.download.show_needed)
         w.tagsChanged.connect(self.page.set_tags)
         w.stateChanged.connect(self._state_changed)
+        w.tagCounts.connect(self.page.suggestions.set_tag_counts)
+        w.stateChanged.connect(lambda s: self.page.suggestions.set_has_photos(s.photos > 0))
         w.indexProgress.connect(self.index_status.progress)
         w.indexProgress.connect(flow.index_progress)
         w.indexFinished.connect(self._index_finished)
-        w.problem.connect(lambda message: self.statusBar().showMessage(sentence(message), 15000))
+        w.problem.connect(lambda message: self.notices.show_notice(sentence(message)))
         # Its row would now be another photo.
         flow.resultsReplaced.connect(lambda: self.preview and self.preview.close())
         self.search.leaveDown.connect(flow.enter_grid)
@@ -208,6 +230,8 @@ class MainWindow(QMainWindow):
         self.index_status.pausedChanged.connect(w.set_paused)
         self.photo_actions.previewRequested.connect(self._preview_index)
         self.photo_actions.similarRequested.connect(self.find_similar)
+        self.photo_actions.trashRequested.connect(lambda paths: self.trash.request(paths, self))
+        self.trash.trashed.connect(self._photos_trashed)
 
     def _start_worker(self) -> None:
         if not self._closed:
@@ -279,6 +303,7 @@ class MainWindow(QMainWindow):
     def _preview_index(self, index: QModelIndex) -> None:
         if self.preview is None:
             self.preview = PreviewDialog(self.results, self.photo_jobs, self.thumbnails, self)
+            remember_geometry(self.preview, self._settings, "viewer")
             self.preview.findSimilar.connect(self._find_similar_from_preview)
             self.preview.openRequested.connect(lambda path: desktop.open_files([path]))
             self.preview.showInFolderRequested.connect(
@@ -294,6 +319,9 @@ class MainWindow(QMainWindow):
             self.preview.describeRequested.connect(self.worker.describe)
             self.worker.described.connect(self.preview.show_tags)
             self.worker.locateFailed.connect(self.preview.heatmap_failed)
+            self.preview.trashRequested.connect(
+                lambda path: self.trash.request([path], self.preview)
+            )
         query = self.flow.query
         self.preview.set_query(query.text if query is not None else None)
         self.preview.show_row(index.row())
@@ -328,6 +356,7 @@ class MainWindow(QMainWindow):
     def show_folders(self) -> None:
         if self.folders_dialog is None:
             self.folders_dialog = FoldersDialog(self)
+            remember_geometry(self.folders_dialog, self._settings, "folders_dialog")
             self.folders_dialog.addFolder.connect(self.add_folder)
             self.folders_dialog.removeFolder.connect(self.worker.remove_folder)
             self.folders_dialog.setExcluded.connect(self.worker.set_excluded)
@@ -342,11 +371,26 @@ class MainWindow(QMainWindow):
             self.duplicates_dialog = DuplicatesDialog(
                 self._data_dir, model_key(self._prefs.model), self.thumbnails, self
             )
-            # The library forgets trashed photos at once (the watcher would, a little later).
-            self.duplicates_dialog.trashed.connect(lambda _paths: self.worker.reindex())
+            self.duplicates_dialog.trashed.connect(self._photos_trashed)
+            remember_geometry(self.duplicates_dialog, self._settings, "duplicates_dialog")
         self.duplicates_dialog.show()
         self.duplicates_dialog.raise_()
         self.duplicates_dialog.activateWindow()
+
+    def show_shortcuts(self) -> None:
+        sections = [("Window", self.actions()), ("Photos in the grid", self.grid.actions())]
+        if self.preview is not None:  # its actions exist once it has been opened
+            sections.append(("Viewer", self.preview.actions()))
+        dialog = ShortcutsDialog(sections, self)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def _photos_trashed(self, paths: list[str]) -> None:
+        self.trash.forget(paths)
+        # The library forgets trashed photos at once (the watcher would, a little later).
+        self.worker.reindex()
+        if self.preview is not None and self.preview.isVisible():
+            self.preview.photos_removed()
 
     def _reindex(self) -> None:
         self.worker.reindex()
@@ -354,6 +398,7 @@ class MainWindow(QMainWindow):
 
     def show_settings(self) -> None:
         dialog = SettingsDialog(self._prefs, self)
+        remember_geometry(dialog, self._settings, "settings_dialog")
         dialog.accepted.connect(lambda: self.apply_preferences(dialog.preferences()))
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()

@@ -1,5 +1,6 @@
 """What can be done with the photos selected in the grid: open, show in folder, copy, preview,
-find similar. The same actions serve the menu bar, the context menu and the shortcuts."""
+find similar, move to the trash. The same actions serve the menu bar, the context menu and
+the shortcuts."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QListView, QMenu, QMessageBox, QStatusBar
+from PySide6.QtWidgets import QFileDialog, QLabel, QListView, QMenu, QMessageBox, QStatusBar
 
+from photofind.core.export import copy_to_folder
 from photofind.gui import desktop
 from photofind.gui.background import Background
 from photofind.gui.photo_images import CLIPBOARD_MAX_SIDE, PreviewImage, load_scaled
@@ -21,6 +23,7 @@ OPEN_MANY_CONFIRM = 12
 class PhotoActions(QObject):
     previewRequested = Signal(QModelIndex)
     similarRequested = Signal(str)
+    trashRequested = Signal(list)  # the selected photos' paths
 
     def __init__(
         self,
@@ -38,11 +41,21 @@ class PhotoActions(QObject):
 
         key = QKeySequence
         self.preview = self._action("Preview", self._preview_current, [key("Space")])
-        self.open = self._action("Open", self._open_selected)
-        self.show_in_folder = self._action("Show in Folder", self._show_in_folder)
+        self.open = self._action("Open", self._open_selected, [key("Ctrl+O")])
+        self.show_in_folder = self._action(
+            "Show in Folder", self._show_in_folder, [key("Ctrl+Shift+R")]
+        )
         self.copy_path = self._action("Copy Path", self._copy_paths, [key(key.StandardKey.Copy)])
         self.copy_image = self._action("Copy Image", self._copy_image, [key("Ctrl+Shift+C")])
-        self.similar = self._action("Find Similar", self._find_similar)
+        self.copy_to_folder = self._action("Copy to Folder…", self._copy_to_folder)
+        self.similar = self._action("Find Similar", self._find_similar, [key("Ctrl+Shift+F")])
+        self.trash = self._action(
+            "Move to Trash",
+            lambda: self.trashRequested.emit(self.selected_paths()),
+            [key(key.StandardKey.Delete)],
+        )
+        self.selected = QLabel()
+        status.addPermanentWidget(self.selected)
 
         grid.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         grid.customContextMenuRequested.connect(self._show_context_menu)
@@ -55,6 +68,7 @@ class PhotoActions(QObject):
         self, text: str, slot: Callable[[], None], shortcuts: list[QKeySequence] | None = None
     ) -> QAction:
         action = QAction(text, self._grid)
+        action.setIconText(text)  # its name, where the text counts photos ("Open 3 Photos")
         action.triggered.connect(slot)
         if shortcuts:
             action.setShortcuts(shortcuts)
@@ -71,7 +85,9 @@ class PhotoActions(QObject):
             self.show_in_folder,
             self.copy_path,
             self.copy_image,
+            self.copy_to_folder,
             self.similar,
+            self.trash,
         ]
 
     def update(self) -> None:
@@ -80,6 +96,8 @@ class PhotoActions(QObject):
             action.setEnabled(count > 0)
         self.open.setText(f"Open {count} Photos" if count > 1 else "Open")
         self.copy_path.setText(f"Copy {count} Paths" if count > 1 else "Copy Path")
+        self.trash.setText(f"Move {count} Photos to Trash" if count > 1 else "Move to Trash")
+        self.selected.setText(f"{count:,} selected" if count else "")
 
     def selected_paths(self) -> list[str]:
         rows = sorted(i.row() for i in self._grid.selectionModel().selectedIndexes())
@@ -111,7 +129,9 @@ class PhotoActions(QObject):
         menu.addSeparator()
         menu.addActions([self.open, self.show_in_folder])
         menu.addSeparator()
-        menu.addActions([self.copy_path, self.copy_image])
+        menu.addActions([self.copy_path, self.copy_image, self.copy_to_folder])
+        menu.addSeparator()
+        menu.addAction(self.trash)
         menu.aboutToHide.connect(menu.deleteLater)
         self.context_menu = menu
         menu.popup(self._grid.viewport().mapToGlobal(pos))
@@ -149,6 +169,22 @@ class PhotoActions(QObject):
             desktop.copy_paths(paths)
             copied = "Path copied" if len(paths) == 1 else f"{len(paths)} paths copied"
             self._status.showMessage(copied, 3000)
+
+    def _copy_to_folder(self) -> None:
+        paths = self.selected_paths()
+        folder = QFileDialog.getExistingDirectory(self._grid.window(), "Copy to Folder")
+        if not paths or not folder:
+            return
+
+        def copied(result: object) -> None:
+            if isinstance(result, list):
+                count = f"{len(result)} photos" if len(result) > 1 else "1 photo"
+                self._status.showMessage(f"{count} copied to {folder}", 8000)
+            else:
+                self._status.showMessage(f"Cannot copy the photos: {result}", 15000)
+
+        # Copying many large photos takes a while; the window stays responsive meanwhile.
+        self._background.submit(lambda: copy_to_folder(paths, folder), copied)
 
     def _copy_image(self) -> None:
         path = self.current_path()

@@ -3,6 +3,7 @@ the file is, and how it matched the search."""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 from PySide6.QtCore import QDate, QLocale, Qt, QTime
@@ -53,7 +54,8 @@ class DetailsPanel(QScrollArea):
     def show_pending(self, path: str, score: float) -> None:
         """What is known before the photo is read: where it is and how it matched."""
         self.location.setText(home_relative(path))
-        self.score.setText(f"{score:.2f}")  # as on the thumbnail's badge
+        # As on the thumbnail's badge; browsing the library has no score.
+        self.score.setText("" if math.isnan(score) else f"{score:.2f}")
         for label in (self.taken, self.camera, self.dimensions, self.file_size, self.tags):
             label.setText("…")
 

@@ -46,6 +46,7 @@ class PreviewDialog(QDialog):
     rowChanged = Signal(int)
     locateRequested = Signal(str, str)  # photo, query: where in the photo the query matches
     describeRequested = Signal(str)  # photo: which tags describe it
+    trashRequested = Signal(str)  # photo
 
     def __init__(
         self,
@@ -126,6 +127,7 @@ class PreviewDialog(QDialog):
         self._action("Close", ["Space"], self._space)
         self._action("Close", ["Esc"], self._escape)
         self._action("Full Screen", ["F11"], self._toggle_full_screen)
+        self._action("Move to Trash", ["Del"], lambda: self.trashRequested.emit(self.path))
         zoom_in = ["+", "=", QKeySequence.StandardKey.ZoomIn]
         self.zoom_in_action = self._action(
             "+", zoom_in, lambda: view.zoom_by(ZOOM_STEP), "Zoom in (+, or the wheel)"
@@ -221,6 +223,15 @@ class PreviewDialog(QDialog):
         self._show_where()
         self.view.fit()
         self.rowChanged.emit(row)
+
+    def photos_removed(self) -> None:
+        """Photos left the results (to the trash): show the one now at this row, as after
+        deleting in any viewer, or close when none is left."""
+        count = self._model.rowCount()
+        if count:
+            self.show_row(min(self._row, count - 1))
+        else:
+            self.close()
 
     def show_heatmap(self, photo: str, query: str, image: QImage) -> None:
         self._heatmaps[(photo, query)] = QPixmap.fromImage(image)

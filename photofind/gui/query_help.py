@@ -1,4 +1,5 @@
-"""The search bar's help: a popover explaining the query language (photofind.core.query)."""
+"""The search bar's help: a popover on phrasing a good query first, then the query language
+(photofind.core.query) under "Advanced"."""
 
 from __future__ import annotations
 
@@ -8,8 +9,17 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QVBoxLayout, QWidget
 
 from photofind.gui.style import bold, mute, plain_label
 
-EXAMPLES = [
-    ("sunset over the sea", "photos like the description"),
+PHRASING = (
+    "Describe what is in the photo, in a few words, as you would to a friend: the things "
+    "in it, the place, the colours, the light."
+)
+GOOD_QUERIES = [
+    ("a dog on a beach", "objects and where they are"),
+    ("red car in the snow", "colours help"),
+    ("birthday cake with candles", "a few details, not a whole sentence"),
+    ("a screenshot", "kinds of picture work too"),
+]
+ADVANCED = [
     ("beach + sunset - people", "add descriptions together, take some away"),
     ("2:dog + cat", "a weight before a term: the dog counts twice"),
     ("red car - 0.5:rain", "take away a little"),
@@ -24,21 +34,21 @@ class QueryHelp(QFrame):
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent, Qt.WindowType.Popup)
         self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAccessibleName("How to search")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 12, 14, 12)
         layout.setSpacing(6)
         layout.addWidget(bold(plain_label("Searching")))
+        layout.addWidget(plain_label(PHRASING, wrap=True))
+        # One grid for both lists, so that their explanations line up.
         grid = QGridLayout()
         grid.setHorizontalSpacing(16)
         grid.setVerticalSpacing(4)
-        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        for row, (query, meaning) in enumerate(EXAMPLES):
-            example = plain_label(query, selectable=True)
-            example.setFont(fixed)
-            explanation = plain_label(meaning)
-            mute(explanation)
-            grid.addWidget(example, row, 0)
-            grid.addWidget(explanation, row, 1)
+        row = _add_examples(grid, 0, GOOD_QUERIES)
+        advanced = bold(plain_label("Advanced"))
+        advanced.setContentsMargins(0, 6, 0, 0)
+        grid.addWidget(advanced, row, 0, 1, 2)
+        _add_examples(grid, row + 1, ADVANCED)
         layout.addLayout(grid)
         layout.addWidget(
             plain_label(
@@ -50,3 +60,17 @@ class QueryHelp(QFrame):
         self.adjustSize()
         self.move(widget.mapToGlobal(QPoint(widget.width() - self.width(), widget.height() + 2)))
         self.show()
+
+
+def _add_examples(grid: QGridLayout, first: int, rows: list[tuple[str, str]]) -> int:
+    """Queries in a fixed-width font, each with what it shows, from row `first` on; returns
+    the row after them."""
+    fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    for row, (query, meaning) in enumerate(rows, first):
+        example = plain_label(query, selectable=True)
+        example.setFont(fixed)
+        explanation = plain_label(meaning)
+        mute(explanation)
+        grid.addWidget(example, row, 0)
+        grid.addWidget(explanation, row, 1)
+    return first + len(rows)

@@ -6,8 +6,8 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QListView, QStyle, QWidget
 
+from photofind.gui.day_headers import DayDelegate
 from photofind.gui.results_model import ResultsModel
-from photofind.gui.thumbnail_delegate import ThumbnailDelegate
 from photofind.gui.thumbnail_loader import ThumbnailLoader
 
 SPACING = 6
@@ -27,7 +27,7 @@ class ResultsGrid(QListView):
         super().__init__(parent)
         self._results = results
         self._thumbnails = thumbnails
-        self.delegate = ThumbnailDelegate(thumbnails, side, self)
+        self.delegate = DayDelegate(results, thumbnails, side, self)
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setMovement(QListView.Movement.Static)
         self.setResizeMode(QListView.ResizeMode.Adjust)
@@ -38,6 +38,7 @@ class ResultsGrid(QListView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setAccessibleName("Photos")
         self.setMouseTracking(True)
         self.viewport().setAttribute(Qt.WidgetAttribute.WA_Hover)
         # Photos can be dragged out to other apps (and onto the window, for a similar search).
@@ -46,6 +47,7 @@ class ResultsGrid(QListView):
         self.setItemDelegate(self.delegate)
         self.setModel(results)
         thumbnails.thumbnailReady.connect(self._thumbnail_arrived)
+        results.modelReset.connect(self._apply_cell_size)  # day headers come and go
         self._apply_cell_size()
 
     @property
@@ -57,6 +59,15 @@ class ResultsGrid(QListView):
         # Queued thumbnails of the old size are of no use now.
         self._thumbnails.new_generation()
         self._apply_cell_size()
+
+    def set_display(self, show_scores: bool, show_names: bool, square: bool) -> None:
+        """What each cell shows: the match score, the file name, and whether the photo is
+        cropped to a square."""
+        self.delegate.show_scores = show_scores
+        self.delegate.show_names = show_names
+        self.delegate.square = square
+        self._apply_cell_size()
+        self.viewport().update()
 
     def _apply_cell_size(self) -> None:
         cell = self.delegate.cell_size(self.fontMetrics()) + QSize(SPACING, SPACING)

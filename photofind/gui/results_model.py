@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
+from datetime import date
+from typing import NamedTuple
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -15,6 +18,7 @@ from PySide6.QtCore import (
 )
 
 from photofind.core.search import Hit
+from photofind.gui.status_text import day_label
 from photofind.gui.style import plain_tooltip
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -27,17 +31,34 @@ _GRID_FORMAT = "application/x-photofind-grid"
 _Index = QModelIndex | QPersistentModelIndex
 
 
+class DaySpan(NamedTuple):
+    """The rows of one day of the timeline, and its header ("Today", "Saturday 12 August…")."""
+
+    label: str
+    first: int
+    last: int
+
+
 class ResultsModel(QAbstractListModel):
     def __init__(self) -> None:
         super().__init__()
         self._hits: list[Hit] = []
         self._rows: dict[str, int] = {}
+        self._days: list[DaySpan] = []  # by row; empty unless the hits say when (browsing)
 
     def set_hits(self, hits: Sequence[Hit]) -> None:
         self.beginResetModel()
         self._hits = list(hits)
         self._rows = {hit.path: row for row, hit in enumerate(self._hits)}
+        self._days = day_spans(self._hits, date.today())
         self.endResetModel()
+
+    def has_days(self) -> bool:
+        """Whether the rows are a timeline, grouped by day under headers."""
+        return bool(self._days)
+
+    def day(self, row: int) -> DaySpan:
+        return self._days[row]
 
     def clear(self) -> None:
         self.set_hits([])
@@ -62,10 +83,12 @@ class ResultsModel(QAbstractListModel):
             return os.path.basename(hit.path)
         if role == Qt.ItemDataRole.ToolTipRole:
             return tooltip(hit)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return accessible_text(hit)
         if role == PATH_ROLE:
             return hit.path
         if role == SCORE_ROLE:
-            return hit.score
+            return None if math.isnan(hit.score) else hit.score
         if role == PHOTO_ID_ROLE:
             return hit.photo_id
         return None
@@ -105,4 +128,30 @@ def paths_mime(paths: Sequence[str]) -> QMimeData:
 
 
 def tooltip(hit: Hit) -> str:
+    if math.isnan(hit.score):  # browsing: no query to match
+        return plain_tooltip(os.path.basename(hit.path), hit.path)
     return plain_tooltip(os.path.basename(hit.path), f"Match score {hit.score:.3f}", hit.path)
+
+
+def accessible_text(hit: Hit) -> str:
+    """What a screen reader says for a cell: the name, then the date and score it has."""
+    parts = [os.path.basename(hit.path)]
+    if hit.taken:
+        parts.append(f"taken {date.fromisoformat(hit.taken[:10]):%d %B %Y}")
+    if not math.isnan(hit.score):
+        parts.append(f"match score {hit.score:.3f}")
+    return ", ".join(parts)
+
+
+def day_spans(hits: Sequence[Hit], today: date) -> list[DaySpan]:
+    """Each row's day, for hits that say when they were taken, in date order; else none."""
+    if not hits or not all(hit.taken for hit in hits):
+        return []
+    spans: list[DaySpan] = []
+    first = 0
+    for row in range(1, len(hits) + 1):
+        if row == len(hits) or hits[row].taken[:10] != hits[first].taken[:10]:
+            label = day_label(date.fromisoformat(hits[first].taken[:10]), today)
+            spans.extend([DaySpan(label, first, row - 1)] * (row - first))
+            first = row
+    return spans

@@ -34,6 +34,7 @@ from photofind.gui.settings import (
 )
 from photofind.gui.status_text import new_matches
 from photofind.gui.style import home_relative, mute, plain_label, plain_tooltip, use_role
+from photofind.gui.suggestions import Suggestions
 from photofind.gui.thumbnail_loader import ThumbnailLoader
 
 READY_PLACEHOLDER = "Describe a photo, or paste a photo's path"
@@ -56,6 +57,7 @@ class ResultsPage(QWidget):
         self.search.setMinimumHeight(self.search.sizeHint().height() + 6)
 
         self.tag_filter = QComboBox()
+        self.tag_filter.setAccessibleName("Tag")
         self.tag_filter.setToolTip("Only photos with this tag (edit the tags in tags.txt)")
         # A width fixed for a long tag name, so the search bar does not shift as tags load.
         self.tag_filter.setSizeAdjustPolicy(
@@ -73,6 +75,7 @@ class ResultsPage(QWidget):
         )
         self.filters_popup.changed.connect(self._filters_changed)
 
+        self.suggestions = Suggestions(self.search, self.tag_filter)
         self.search_problem = _SearchProblem()
         self.search.problemChanged.connect(self.search_problem.show_problem)
         self.banner = ModelProblemBanner()
@@ -90,6 +93,8 @@ class ResultsPage(QWidget):
         self.size_slider.setPageStep(THUMBNAIL_STEP)
         self.size_slider.setFixedWidth(120)
         self.size_slider.setToolTip("Thumbnail size (Ctrl+Plus, Ctrl+Minus)")
+        self.size_slider.setAccessibleName("Thumbnail size")
+        size_label.setBuddy(self.size_slider)
         self.size_slider.setValue(thumbnail_size)
         self.size_slider.valueChanged.connect(
             lambda size: self.grid.set_thumbnail_size(clamp_thumbnail_size(size))
@@ -141,6 +146,7 @@ class ResultsPage(QWidget):
         layout.addWidget(self.search_problem)
         layout.addWidget(self.banner)
         layout.addWidget(self.download)
+        layout.addWidget(self.suggestions)
         layout.addWidget(self.results_bar)
         layout.addWidget(self.pages, 1)
         self._filters_changed()

@@ -29,6 +29,8 @@ class SearchBar(QLineEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setClearButtonEnabled(True)
+        self.setAccessibleName("Search photos")
+        self.setAccessibleDescription("Describe what is in the photos to find, in a few words")
         self.setMinimumWidth(240)
         # Files dropped here go to the window, which searches for similar photos.
         self.setAcceptDrops(False)

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 
 from photofind.core.filters import Filters
 from photofind.core.indexer import IndexProgress
@@ -17,7 +18,8 @@ from photofind.core.search import Hit
 from photofind.gui.results_model import ResultsModel
 from photofind.gui.results_page import ResultsPage
 from photofind.gui.search_bar import photo_path_in
-from photofind.gui.status_text import results_heading
+from photofind.gui.similar_chip import SimilarChip
+from photofind.gui.status_text import results_heading, timeline_heading
 from photofind.gui.style import sentence
 from photofind.gui.thumbnail_loader import ThumbnailLoader
 from photofind.gui.worker import RESULT_LIMIT, LibraryWorker
@@ -30,8 +32,13 @@ SEARCHING_NOTICE_MS = 300
 
 @dataclass(frozen=True)
 class Query:
+    """Words, a photo to find others like, or neither: the library browsed, newest first."""
+
     text: str | None = None
     photo: str | None = None
+
+
+BROWSE = Query()
 
 
 class SearchFlow(QObject):
@@ -64,6 +71,13 @@ class SearchFlow(QObject):
         self._searching.setSingleShot(True)
         self._searching.setInterval(SEARCHING_NOTICE_MS)
         self._searching.timeout.connect(self._show_searching)
+        self.chip = SimilarChip(page.search, thumbnails)
+        self.chip.closed.connect(self.back)
+        self.chip.shownChanged.connect(page.suggestions.set_similar_shown)
+        # Typed words replace the photo; they are searched as words.
+        page.search.textEdited.connect(lambda _text: self.chip.clear())
+        back = QShortcut(QKeySequence(Qt.Modifier.ALT | Qt.Key.Key_Left), page)
+        back.activated.connect(self.back)
         page.search.querySubmitted.connect(self.submitted)
         page.tag_filter.currentIndexChanged.connect(lambda _i: self.rerun())
         page.filters_popup.changed.connect(self.rerun)
@@ -75,6 +89,9 @@ class SearchFlow(QObject):
 
     def submitted(self, text: str) -> None:
         text = text.strip()
+        if not text and self.chip.path is not None:
+            return  # Enter beside the chip: its results are already shown
+        self.chip.clear()
         if not text:
             self._history.clear()
             self.clear()
@@ -91,8 +108,24 @@ class SearchFlow(QObject):
         query = Query(photo=os.path.abspath(path))
         if self.query is not None and self.query != query:
             self._history.append(self.query)
-        self.page.search.set_text_quietly(query.photo or "")
+        self._show_query(query)
         self._run(query)
+
+    def back(self) -> None:
+        """Back to the query, and its results, before a similar search (Alt+Left, the chip's
+        ×, or Esc with nothing selected)."""
+        if self._history:
+            query = self._history.pop()
+            self._show_query(query)
+            self._run(query)
+
+    def _show_query(self, query: Query) -> None:
+        """The query in the search field: its words, or the chip of its photo."""
+        self.page.search.set_text_quietly(query.text or "")
+        if query.photo is not None:
+            self.chip.show_photo(query.photo)
+        else:
+            self.chip.clear()
 
     def go_back(self) -> None:
         """Esc, one step at a time (a popup open closes itself first): deselect the photos,
@@ -101,21 +134,18 @@ class SearchFlow(QObject):
         if grid.selectionModel().hasSelection():
             grid.clearSelection()
         elif self._history:
-            query = self._history.pop()
-            search.set_text_quietly(query.text or query.photo or "")
-            self._run(query)
-        elif search.text() or self.query is not None:
+            self.back()
+        elif search.text() or self.query not in (None, BROWSE):
             search.set_text_quietly("")
             self.clear()
             search.setFocus()
 
     def clear(self) -> None:
+        """No query: the library newest first, or the start page while it has no folders."""
         self.query = None
         self._latest_request = next(self._requests)  # answers still on their way are stale
         self._searching.stop()
-        self.thumbnails.new_generation()
-        self.results.clear()
-        self.page.heading.setText("")
+        self.chip.clear()
         self.page.offer_new_matches(0)
         self.show_start_page()
 
@@ -125,8 +155,20 @@ class SearchFlow(QObject):
             self._run(self.query)
 
     def show_start_page(self) -> None:
-        if self.query is None and self.has_folders is not None:
-            self.page.show_start_page(self.has_folders)
+        """Browse the library once it has folders; until then, offer to add one."""
+        if self.query not in (None, BROWSE) or self.has_folders is None:
+            return
+        if self.has_folders:
+            if self.query is None:
+                if not self.page.showing_grid():
+                    self.page.show_start_page(True)  # until the library's photos arrive
+                self._run(BROWSE)
+            return
+        self.query = None
+        self.thumbnails.new_generation()
+        self.results.clear()
+        self.page.heading.setText("")
+        self.page.show_start_page(False)
 
     def enter_grid(self) -> None:
         grid = self.page.grid
@@ -176,9 +218,10 @@ class SearchFlow(QObject):
         tag, filters = self.page.tag(), self._filters
         if query.text is not None:
             self.worker.search_text(request, query.text, tag, filters)
-        else:
-            assert query.photo is not None
+        elif query.photo is not None:
             self.worker.search_similar(request, query.photo, tag, filters)
+        else:
+            self.worker.browse(request, tag, filters)
 
     def _results_ready(self, request: int, hits: list[Hit]) -> None:
         if request == self._check_request and self.results.rowCount():
@@ -193,6 +236,7 @@ class SearchFlow(QObject):
         self.resultsReplaced.emit()
         self.thumbnails.new_generation()
         self.results.set_hits(hits)
+        self.chip.refresh()  # its thumbnail, if queued, went with the old results'
         if not hits:
             self.page.heading.setText("")
             if self._filters.narrows or self.page.tag():
@@ -201,6 +245,8 @@ class SearchFlow(QObject):
                     "None of the indexed photos is of the date, folder, type or tag chosen. "
                     "Change the filters beside the search bar, or reset them.",
                 )
+            elif self.query == BROWSE:
+                self.page.show_start_page(True)
             else:
                 self.page.show_message(
                     "No photos are indexed yet",
@@ -208,6 +254,9 @@ class SearchFlow(QObject):
                 )
             return
         self.page.show_grid(self._heading(len(hits)))
+        # Browsing has no matches to cut, so no "Show all matches" beside its count.
+        close_only = self.page.filters_popup.close_only.isChecked()
+        self.page.show_all.setVisible(close_only and self.query != BROWSE)
 
     def _offer(self, hits: list[Hit]) -> None:
         """Offer the photos a search again found beyond those shown; the grid stays as it is."""
@@ -217,6 +266,8 @@ class SearchFlow(QObject):
     def _heading(self, count: int) -> str:
         photo = self.query.photo if self.query else None
         f = self._filters
+        if self.query == BROWSE:
+            return timeline_heading(count, RESULT_LIMIT, f.sort, so_far=self.indexing)
         return results_heading(
             count, RESULT_LIMIT, photo, sort=f.sort, close=f.cutoff, so_far=self.indexing
         )

@@ -74,12 +74,22 @@ class AppSettings:
         self._qs.setValue("view/thumbnail_cache_gb", prefs.thumbnail_cache_gb)
         self._qs.sync()
 
-    def window_geometry(self) -> QByteArray | None:
-        value = self._qs.value("window/geometry")
+    def window_geometry(self, name: str = "window") -> QByteArray | None:
+        """The saved geometry of the main window or of the dialog called `name`."""
+        value = self._qs.value(f"{name}/geometry")
         return value if isinstance(value, QByteArray) else None
 
-    def save_window_geometry(self, geometry: QByteArray) -> None:
-        self._qs.setValue("window/geometry", geometry)
+    def save_window_geometry(self, geometry: QByteArray, name: str = "window") -> None:
+        self._qs.setValue(f"{name}/geometry", geometry)
+        self._qs.sync()
+
+    def view_option(self, name: str, default: bool) -> bool:
+        """A View menu toggle, kept apart from Preferences since the menu, not the Settings
+        dialog, changes it."""
+        return _as_bool(self._qs.value(f"view/{name}", default))
+
+    def save_view_option(self, name: str, on: bool) -> None:
+        self._qs.setValue(f"view/{name}", on)
         self._qs.sync()
 
 

@@ -4,6 +4,7 @@ test and to keep consistent."""
 from __future__ import annotations
 
 import os
+from datetime import date, timedelta
 
 from photofind.core.indexer import IndexProgress
 
@@ -65,6 +66,25 @@ def results_heading(
         return text
     head, comma, rest = text.partition(", ")
     return f"{head} so far{comma}{rest}"
+
+
+def timeline_heading(count: int, limit: int, sort: str, *, so_far: bool = False) -> str:
+    """The library without a query: e.g. "1,234 photos, newest first", "The 1,000 oldest
+    photos"; browsing has no best match, so any order but "oldest" is newest first."""
+    age = "oldest" if sort == "oldest" else "newest"
+    if count >= limit:
+        return f"The {count:,} {age} photos"
+    noun = "photo" if count == 1 else "photos"
+    return f"{count:,} {noun}{' so far' if so_far else ''}, {age} first"
+
+
+def day_label(day: date, today: date) -> str:
+    """A timeline's day header: "Today", "Yesterday" or "Saturday 12 August 2023"."""
+    if day == today:
+        return "Today"
+    if day == today - timedelta(days=1):
+        return "Yesterday"
+    return f"{day:%A} {day.day} {day:%B %Y}"
 
 
 def new_matches(count: int) -> str:

@@ -77,6 +77,8 @@ class ModelProblem:
 
 @dataclass(frozen=True)
 class _Search:
+    """A query's text, a photo to find others like, or neither: the library browsed."""
+
     request_id: int
     text: str | None = None
     photo: str | None = None
@@ -105,9 +107,11 @@ class LibraryWorker(QThread):
     searchFailed = Signal(int, str)
     problem = Signal(str)  # a command failed; one readable line
     tagsChanged = Signal(list)  # the vocabulary's tag names
+    tagCounts = Signal(dict)  # tag name -> how many indexed photos have it
     described = Signal(str, object)  # photo, list[TagScore] best first
     locateReady = Signal(str, str, object)  # photo, query, QImage of the heatmap over it
     locateFailed = Signal(str, str, str)  # photo, query, why
+    trashChecked = Signal(int, object)  # request id, list[Duplicate] (see check_for_trash)
 
     def __init__(
         self,
@@ -160,6 +164,12 @@ class LibraryWorker(QThread):
     ) -> None:
         self._commands.put(_Search(request_id, photo=photo, tag=tag, filters=filters))
 
+    def browse(
+        self, request_id: int, tag: str | None = None, filters: Filters | None = None
+    ) -> None:
+        """The library without a query, newest first (answered by `resultsReady`)."""
+        self._commands.put(_Search(request_id, tag=tag, filters=filters))
+
     def describe(self, photo: str) -> None:
         """The tags that best describe `photo` (answered by `described`)."""
         self._commands.put(lambda: self._describe(photo))
@@ -167,6 +177,11 @@ class LibraryWorker(QThread):
     def locate(self, photo: str, query: str, max_side: int) -> None:
         """Where in `photo` the query matches: a heatmap over it (issue #7's Show Where)."""
         self._commands.put(lambda: self._locate(photo, query, max_side))
+
+    def check_for_trash(self, request_id: int, photo_ids: list[int]) -> None:
+        """The indexed size and time of photos about to be trashed, which the trash's
+        freshness check needs (answered by `trashChecked`)."""
+        self._commands.put(lambda: self._check_for_trash(request_id, photo_ids))
 
     def add_folder(self, path: str) -> None:
         self._paused.clear()  # adding a folder is an explicit ask to index it
@@ -294,9 +309,10 @@ class LibraryWorker(QThread):
             library = self._library
             if search.text is not None:
                 hits = library.search(search.text, RESULT_LIMIT, search.tag, search.filters)
-            else:
-                assert search.photo is not None
+            elif search.photo is not None:
                 hits = library.similar(search.photo, RESULT_LIMIT, search.tag, search.filters)
+            else:
+                hits = library.browse(RESULT_LIMIT, search.tag, search.filters)
         except PhotofindError as exc:
             self.searchFailed.emit(search.request_id, str(exc))
             return
@@ -318,10 +334,15 @@ class LibraryWorker(QThread):
         if self._model_ok:
             self.described.emit(photo, self._library.describe(photo))
 
+    def _check_for_trash(self, request_id: int, photo_ids: list[int]) -> None:
+        assert self._library is not None
+        self.trashChecked.emit(request_id, self._library.photos_for_trash(photo_ids))
+
     def _emit_tags(self) -> None:
         assert self._library is not None
         if self._model_ok:
             self.tagsChanged.emit(self._library.tagger().names)
+            self.tagCounts.emit(self._library.tag_counts())
 
     def _locate(self, photo: str, query: str, max_side: int) -> None:
         assert self._library is not None
@@ -490,6 +511,8 @@ class LibraryWorker(QThread):
         self._run = None
         self.indexFinished.emit(progress)
         self._emit_state()
+        if progress.counts.encoded or progress.counts.removed:
+            self._commands.put(self._emit_tags)  # the counts changed (the start page shows them)
         if self._watcher is not None and self._library is not None:
             self._watcher.set_places(self._library.store.places())
         if progress.counts.deferred:

@@ -60,7 +60,9 @@ def test_the_data_dir_and_what_photofind_writes_there_are_private(
 
 def _formats(node: ast.AST, allowed: set[str]) -> bool:
     if isinstance(node, ast.FormattedValue):
-        return not (isinstance(node.value, ast.Name) and node.value.id in allowed)
+        # A module's constant (an SQL fragment written once, such as PHOTO_DATE_SQL) is code.
+        name = node.value.id if isinstance(node.value, ast.Name) else ""
+        return not (name in allowed or (name.isupper() and len(name) > 1))
     if isinstance(node, ast.BinOp):
         return isinstance(node.op, ast.Mod)
     return isinstance(node, ast.Attribute) and node.attr == "format"
@@ -68,7 +70,8 @@ def _formats(node: ast.AST, allowed: set[str]) -> bool:
 
 def _interpolated_sql(tree: ast.AST) -> list[int]:
     """Lines where an execute call's SQL is an f-string, `%`-formatted or `.format`ted with
-    anything but a run of `?` placeholders (`marks`) or the schema version number."""
+    anything but a run of `?` placeholders (`marks`), the schema version number or a
+    module constant."""
     allowed = {"marks", "version"}
     lines = []
     for node in ast.walk(tree):

@@ -133,7 +133,7 @@ def test_only_photos_alike_the_kept_one_are_ticked_and_changed_files_stay(
         size = human_size(frames[1].stat().st_size)
         qtbot.mouseClick(dialog.trash_button, Qt.MouseButton.LeftButton)
         (text,) = asked
-        assert text.startswith(f"Move 1 file ({size}) to the trash?")
+        assert text.startswith(f"Move 1 photo ({size}) to the trash?")
         assert "frame1 link.jpg" in text  # goes with the frame it links to
         assert f"{copy}: it changed since it was indexed" in text
 

@@ -348,7 +348,7 @@ def test_a_library_another_process_is_indexing_is_explained_not_fatal(
     wait_for_model(qtbot, window)
     with index_lock(data_dir):  # as `photofind watch` in a terminal would
         window.add_folder(str(shapes_dir))
-        qtbot.waitUntil(lambda: "already being indexed" in window.statusBar().currentMessage())
+        qtbot.waitUntil(lambda: "already being indexed" in window.notices.text())
         qtbot.waitUntil(lambda: not window.index_status.label.isVisible())
     # The folder is in the library all the same; it is indexed once the other process is done.
     qtbot.waitUntil(lambda: window.index_status.library.text() == "0 photos")

@@ -7,11 +7,13 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import QApplication, QFileDialog
 from pytestqt.qtbot import QtBot
 from window_helpers import OpenWindow, type_query, wait_for_model, wait_for_top
 
 from photofind.gui import desktop
 from photofind.gui.main_window import MainWindow
+from photofind.gui.shortcuts_dialog import ShortcutsDialog
 
 
 @pytest.fixture
@@ -93,3 +95,62 @@ def test_space_previews_the_current_photo(
     assert window.preview is not None
     qtbot.waitUntil(window.preview.isVisible)
     assert window.preview.name.text() == str(window.results.index(0).data())
+
+
+def test_keys_open_show_and_find_similar_the_selection_is_counted_and_listed(
+    qtbot: QtBot,
+    open_window: OpenWindow,
+    indexed_data_dir: Path,
+    shapes_dir: Path,
+    opened: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(desktop, "_show_items_over_dbus", lambda _path, _parent: False)
+    window = _results(qtbot, open_window, indexed_data_dir, "yellow square")
+    window.grid.setCurrentIndex(window.results.index(0))
+    window.grid.setFocus()
+    focused = QApplication.focusWidget()
+    assert focused is window.grid
+    shift, ctrl = Qt.KeyboardModifier.ShiftModifier, Qt.KeyboardModifier.ControlModifier
+    qtbot.keyClick(focused, Qt.Key.Key_Right, shift)
+    qtbot.keyClick(focused, Qt.Key.Key_Right, shift)
+    assert window.photo_actions.selected.text() == "3 selected"
+
+    qtbot.keyClick(focused, Qt.Key.Key_O, ctrl)
+    assert opened == [window.results.hit(r).path for r in range(3)]
+    opened.clear()
+    qtbot.keyClick(focused, Qt.Key.Key_R, ctrl | shift)
+    assert opened == [str(shapes_dir)]
+    with qtbot.waitSignal(window.photo_actions.similarRequested) as similar:
+        qtbot.keyClick(focused, Qt.Key.Key_F, ctrl | shift)
+    assert similar.args == [window.photo_actions.current_path()]  # the current of the three
+
+    # Help → Keyboard Shortcuts lists the keys the actions have, by the actions' names.
+    window.shortcuts_action.trigger()
+    dialog = window.findChild(ShortcutsDialog)
+    assert dialog is not None and dialog.isVisible()
+    for row in [("Open", "Ctrl+O"), ("Show in Folder", "Ctrl+Shift+R"), ("Move to Trash", "Del")]:
+        assert row in dialog.rows
+    assert ("Find Similar", "Ctrl+Shift+F") in dialog.rows
+    dialog.close()
+
+
+def test_copy_to_folder_copies_the_selected_photos_and_says_how_many(
+    qtbot: QtBot,
+    open_window: OpenWindow,
+    indexed_data_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *_a, **_k: str(out))
+    window = _results(qtbot, open_window, indexed_data_dir, "green circle")
+    window.grid.setCurrentIndex(window.results.index(0))
+    window.grid.setFocus()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    chosen = window.photo_actions.selected_paths()
+    window.photo_actions.copy_to_folder.trigger()
+    qtbot.waitUntil(lambda: "copied" in window.statusBar().currentMessage())
+    assert window.statusBar().currentMessage() == f"2 photos copied to {out}"
+    assert sorted(p.name for p in out.iterdir()) == sorted(Path(p).name for p in chosen)
