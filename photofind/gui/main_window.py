@@ -271,7 +271,9 @@ class MainWindow(QMainWindow):
         self.banner.show_problem(problem)
 
     def _state_changed(self, state: LibraryState) -> None:
-        if self._state is None:  # the library has opened: the photos it holds are known
+        if self._state is None and not self._prefs.index_on_start:
+            # The library has opened and no index run follows to prune after (_index_finished):
+            # prune now. Otherwise the run's end does, so the first search has the CPU alone.
             self.thumbnail_pruner.prune()
         self._state = state
         self.index_status.library_changed(state)
