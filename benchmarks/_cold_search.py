@@ -34,8 +34,8 @@ def main() -> None:
     library = Library(data_dir, model, "cpu")
     lap("open library")
     library.text_encoder()
-    # core.text_tower (onnxruntime) for CLIP checkpoints on disk, else transformers.
-    how = "transformers" if "transformers" in sys.modules else "core.text_tower"
+    # core.model.text_tower (onnxruntime) for CLIP checkpoints on disk, else transformers.
+    how = "transformers" if "transformers" in sys.modules else "core.model.text_tower"
     lap(f"load the text tower ({how}: weights, tokenizer)")
     library.searcher.index.refresh()
     lap("load vectors (snapshot + newer rows, else SQLite)")

@@ -39,9 +39,9 @@ import numpy as np
 from benchmarks import machine
 from benchmarks.make_model import ensure_model
 from benchmarks.search_bench import CACHE, CLUSTERS, DIM, SEED, ensure_library, queries
-from photofind.core.encoder import Encoder, model_key
-from photofind.core.search import VectorIndex
-from photofind.core.store import Store
+from photofind.core.index.store import Store
+from photofind.core.model.encoder import Encoder, model_key
+from photofind.core.search.search import VectorIndex
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -209,7 +209,7 @@ def graph_rows(
     threads: int,
     rebuild: bool,
 ) -> list[Row]:
-    from photofind.core.ann_index import AnnSettings, ApproximateIndex
+    from photofind.core.search.ann_index import AnnSettings, ApproximateIndex
 
     settings = AnnSettings(dtype=dtype, connectivity=m, expansion_add=EF_ADD, threads=threads)
     index_dir = graph_dir(n, dtype, m)

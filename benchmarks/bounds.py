@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from photofind.core.encoder import Encoder, Preprocessing
-from photofind.core.imaging import load_photo
+from photofind.core.model.encoder import Encoder, Preprocessing
+from photofind.core.photos.imaging import load_photo
 
 if TYPE_CHECKING:
     import torch
@@ -80,7 +80,7 @@ def measure_float32(
 
 @dataclass
 class OnnxRates:
-    """The image tower under onnxruntime (photofind's CPU path, core.onnx_tower)."""
+    """The image tower under onnxruntime (photofind's CPU path, core.model.onnx_tower)."""
 
     rates: EncoderRates
     export_seconds: float  # the one-time export and check, as the first indexing run pays
@@ -95,7 +95,7 @@ def measure_onnx(
     would not use it (the runtime is missing or disagrees with torch)."""
     import torch
 
-    from photofind.core import onnx_tower
+    from photofind.core.model import onnx_tower
 
     start = time.perf_counter()
     tower = onnx_tower.load(encoder, cache)

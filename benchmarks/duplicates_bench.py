@@ -1,4 +1,4 @@
-"""Near-duplicate grouping (photofind.core.duplicates.group_rows) on a large synthetic library.
+"""Near-duplicate grouping (core.search.duplicates.group_rows) on a large synthetic library.
 
     python -m benchmarks.duplicates_bench              # 100,000 photos
     python -m benchmarks.duplicates_bench --n 20000    # quicker
@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 from benchmarks.search_bench import DIM, synthetic_vectors
-from photofind.core.duplicates import DEFAULT_THRESHOLD, group_rows
+from photofind.core.search.duplicates import DEFAULT_THRESHOLD, group_rows
 
 
 def planted_library(n: int, groups: int, seed: int = 7) -> tuple[np.ndarray, list[set[int]]]:

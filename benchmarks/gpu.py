@@ -15,7 +15,7 @@ CPU run's (benchmarks/README.md) with the model on the GPU in float16:
 - Where the time goes: one in-process index run with every stage's wall and thread-CPU time.
 - nvjpeg: torchvision's GPU JPEG decoder on its own. Where torchvision is installed
   (`photofind[gpu]`), the index runs are repeated with PHOTOFIND_GPU_JPEG=1, photofind's
-  opt-in path that decodes plain JPEGs on the GPU (photofind/core/gpu_jpeg.py), to show what
+  opt-in path that decodes plain JPEGs on the GPU (photofind/core/model/gpu_jpeg.py), to show what
   it changes. B stays the issue's CPU-decoding bound.
 
 Rendering 12-MP photos costs seconds each, so `--unique` distinct photos are rendered and
@@ -121,7 +121,7 @@ def dtype_name(dtype: Any) -> str:
 def agreement(model_dir: Path, images: Sequence[Any], device: str) -> float:
     """Worst cosine between the model's vectors on `device` (float16 on a GPU) and float32
     on the CPU, for the same photos."""
-    from photofind.core.encoder import Encoder
+    from photofind.core.model.encoder import Encoder
 
     fast = Encoder.load(str(model_dir), device=device)
     exact = Encoder.load(str(model_dir), device="cpu")
@@ -133,8 +133,8 @@ def agreement(model_dir: Path, images: Sequence[Any], device: str) -> float:
 def pool_decode_rate(paths: Sequence[Path], prep: Any, workers: int) -> float:
     """Photos/s of read + hash + decode + preprocess on `workers` threads, as the indexer's
     pool runs them (the parallel counterpart of D, GIL and memory bandwidth included)."""
-    from photofind.core import indexer
-    from photofind.core.scanning import FileStat
+    from photofind.core.index import indexer
+    from photofind.core.photos.scanning import FileStat
 
     class _Prep:
         preprocess = prep
@@ -157,8 +157,8 @@ def process_decode_rate(paths: Sequence[Path], prep: Any, workers: int) -> float
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from photofind.core import indexer
-    from photofind.core.scanning import FileStat
+    from photofind.core.index import indexer
+    from photofind.core.photos.scanning import FileStat
 
     def hashed(path: Path) -> Any:
         st = path.stat()
@@ -307,14 +307,14 @@ def main(argv: list[str] | None = None) -> int:
     one.mkdir()
     shutil.copy(paths[0], one / paths[0].name)
 
-    from photofind.core.encoder import Encoder
-    from photofind.core.imaging import load_photo
+    from photofind.core.model.encoder import Encoder
+    from photofind.core.photos.imaging import load_photo
 
     encoder = res.phase("load encoder", lambda: Encoder.load(str(model_dir), device=args.device))
     if encoder is None:
         return 1
     d["dtype"] = dtype_name(encoder.dtype)
-    from photofind.core import gpu_jpeg
+    from photofind.core.model import gpu_jpeg
 
     os.environ["PHOTOFIND_GPU_JPEG"] = "1"  # would photofind's GPU JPEG path work here?
     d["gpu jpeg"] = gpu_jpeg.decoder_for(encoder) is not None
@@ -647,7 +647,7 @@ def why_below_bound(
             if d.get("gpu jpeg")
             else "torchvision was not usable here."
             if "gpu jpeg" in d
-            else "it was written after this run (photofind/core/gpu_jpeg.py)."
+            else "it was written after this run (photofind/core/model/gpu_jpeg.py)."
         ),
         "",
     ]

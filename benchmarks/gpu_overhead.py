@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--unique", type=int, default=32)
     args = parser.parse_args(argv)
 
-    from photofind.core.encoder import Encoder
+    from photofind.core.model.encoder import Encoder
 
     cores = os.cpu_count() or 1
     model = ensure_model()

@@ -218,7 +218,7 @@ def run(quick: bool, photos: int, diagnose: TextIO | None = None) -> dict[str, o
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
-    from photofind.core.text_tower import load_early
+    from photofind.core.model.text_tower import load_early
     from photofind.gui.main_window import READY_PLACEHOLDER, MainWindow
     from photofind.gui.settings import AppSettings, Preferences
 

@@ -118,8 +118,9 @@ def index_once(
     process kept busy, cores other processes kept busy meanwhile)."""
     import torch
 
-    from photofind.core import gpu_jpeg, indexer
-    from photofind.core.store import Store
+    from photofind.core.index import indexer
+    from photofind.core.index.store import Store
+    from photofind.core.model import gpu_jpeg
 
     clock = StageClock()
     torch.set_num_threads(threads)
@@ -163,8 +164,8 @@ def phased_once(folder: Path, encoder: Any, batch: int, workers: int) -> float:
     time: the whole pool decodes a batch, then torch encodes it, never both at once."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from photofind.core import indexer
-    from photofind.core.scanning import scan_folders
+    from photofind.core.index import indexer
+    from photofind.core.photos.scanning import scan_folders
 
     stats = list(scan_folders([str(folder)]))
 
@@ -182,7 +183,7 @@ def phased_once(folder: Path, encoder: Any, batch: int, workers: int) -> float:
 def profile_index(photos: int) -> None:
     import torch
 
-    from photofind.core.encoder import Encoder
+    from photofind.core.model.encoder import Encoder
 
     folder = ensure_photos(photos)
     encoder = Encoder.load(str(ensure_model()), "cpu")
@@ -252,7 +253,7 @@ def profile_index(photos: int) -> None:
     say()
     say("## one decode thread + encoding at the same time (contention probe)")
     # Encoding with all threads while one Python thread decodes: how much each slows down.
-    from photofind.core.imaging import load_photo
+    from photofind.core.photos.imaging import load_photo
 
     datas = [p.read_bytes() for p in sorted(folder.glob("IMG_*.jpg"))[:16]]
     prep = encoder.preprocess
@@ -292,8 +293,8 @@ def profile_index(photos: int) -> None:
 def profile_decode(photos: int) -> None:
     from PIL import Image
 
-    from photofind.core.encoder import Encoder
-    from photofind.core.imaging import load_photo
+    from photofind.core.model.encoder import Encoder
+    from photofind.core.photos.imaging import load_photo
 
     folder = ensure_photos(photos)
     encoder = Encoder.load(str(ensure_model()), "cpu")
@@ -401,8 +402,8 @@ def profile_search(sizes: list[int], queries: int) -> None:
     import torch
 
     from benchmarks.search_bench import ensure_library, exact_top
-    from photofind.core.encoder import Encoder, model_key
-    from photofind.core.store import Store
+    from photofind.core.index.store import Store
+    from photofind.core.model.encoder import Encoder, model_key
 
     model_dir = ensure_model()
     encoder = Encoder.load(str(model_dir), "cpu")
@@ -596,7 +597,7 @@ def profile_startup() -> None:
             "import torch; from transformers import CLIPModel, CLIPTokenizerFast"
         ),
         "Encoder.load (whole CLIP)": (
-            "from photofind.core.encoder import Encoder; Encoder.load(M, 'cpu')"
+            "from photofind.core.model.encoder import Encoder; Encoder.load(M, 'cpu')"
         ),
         "CLIPTextModelWithProjection + tokenizer only": (
             "import torch; from transformers import CLIPTextModelWithProjection, AutoTokenizer;"

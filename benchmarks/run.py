@@ -196,7 +196,7 @@ class Bench:
         self.cores = os.cpu_count() or 1
         self.busy = machine.other_cpu_users()
         self.work = Path(tempfile.mkdtemp(prefix="photofind-bench-"))
-        # The image tower's ONNX export (core.onnx_tower), made once while E is measured and
+        # The image tower's ONNX export (core.model.onnx_tower), made once while E is measured and
         # used by every `photofind index` run after it, as on a user's machine.
         self.export_cache = self.work / "exports"
         os.environ["PHOTOFIND_CACHE_DIR"] = str(self.export_cache)
@@ -221,7 +221,7 @@ class Bench:
         return best[0]
 
     def prepare(self) -> None:
-        from photofind.core.encoder import Encoder, model_key
+        from photofind.core.model.encoder import Encoder, model_key
 
         log("preparing the model and photos (cached after the first run)")
         self.model_dir = ensure_model()
@@ -745,7 +745,7 @@ METHOD = """\
   its default thread count (= cores), batches of 16/32/64 in float32, and bfloat16 where it
   is measured; the first batch of each shape is discarded (oneDNN kernel set-up), the rate
   is batch ÷ median batch time. The same batches go through onnxruntime, as photofind
-  encodes photos on a CPU (`core.onnx_tower`: the image tower exported once per model and
+  encodes photos on a CPU (`core.model.onnx_tower`: the image tower exported once per model and
   checked against torch). E is the fastest runtime/dtype/batch, so B counts photofind's own
   faster encoder against it, not against torch.
 - **D** — on the benchmark's main thread (one core), per photo from bytes already in memory:

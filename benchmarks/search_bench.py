@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from photofind.core.encoder import Encoder
-from photofind.core.search import Searcher
-from photofind.core.store import Store
-from photofind.core.text_tower import ClipTextTower
+from photofind.core.index.store import Store
+from photofind.core.model.encoder import Encoder
+from photofind.core.model.text_tower import ClipTextTower
+from photofind.core.search.search import Searcher
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"
@@ -204,7 +204,7 @@ def measure_search(
     store = Store.open(data_dir)
     snapshots = Path(tempfile.mkdtemp(prefix="snapshots-", dir=data_dir))
     try:
-        # Queries go through the text tower a search uses (core.text_tower for CLIP).
+        # Queries go through the text tower a search uses (core.model.text_tower for CLIP).
         text = ClipTextTower.load(encoder.name) or encoder
         searcher = Searcher(
             store, model_name, lambda: encoder, text_encoder=lambda: text, snapshot_dir=snapshots

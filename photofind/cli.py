@@ -19,17 +19,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from photofind import __version__
-from photofind.core.encoder import DEFAULT_MODEL, DEVICES
+from photofind.core.model.encoder import DEFAULT_MODEL, DEVICES
 
 if TYPE_CHECKING:
-    from photofind.core.download import DownloadProgress
-    from photofind.core.duplicates import Duplicate
-    from photofind.core.filters import Filters
-    from photofind.core.indexer import IndexCounts, IndexProgress
+    from photofind.core.index.indexer import IndexCounts, IndexProgress
+    from photofind.core.index.watcher import FolderWatcher
     from photofind.core.library import Library
-    from photofind.core.scanning import Scope
-    from photofind.core.search import Hit
-    from photofind.core.watcher import FolderWatcher
+    from photofind.core.model.download import DownloadProgress
+    from photofind.core.photos.scanning import Scope
+    from photofind.core.search.duplicates import Duplicate
+    from photofind.core.search.filters import Filters
+    from photofind.core.search.search import Hit
 from photofind.units import human_size
 
 EXIT_USAGE = 2
@@ -65,7 +65,7 @@ def _fraction(text: str) -> float:
 def _date(end: bool) -> Callable[[str], date]:
     def parse(text: str) -> date:
         from photofind.core.errors import FilterError
-        from photofind.core.filters import parse_date
+        from photofind.core.search.filters import parse_date
 
         try:
             return parse_date(text, end=end)
@@ -77,7 +77,7 @@ def _date(end: bool) -> Callable[[str], date]:
 
 def _types(text: str) -> frozenset[str]:
     from photofind.core.errors import FilterError
-    from photofind.core.filters import parse_types
+    from photofind.core.search.filters import parse_types
 
     try:
         return parse_types(text)
@@ -93,7 +93,7 @@ def _folder(text: str) -> str:
 
 
 def _add_filter_options(p: argparse.ArgumentParser) -> None:
-    """Options that narrow and order a search's results (photofind.core.filters)."""
+    """Options that narrow and order a search's results (photofind.core.search.filters)."""
     p.add_argument(
         "--from",
         dest="date_from",
@@ -136,7 +136,7 @@ def _add_filter_options(p: argparse.ArgumentParser) -> None:
 
 
 def _filters(args: argparse.Namespace) -> Filters:
-    from photofind.core.filters import Filters
+    from photofind.core.search.filters import Filters
 
     return Filters(
         date_from=args.date_from,
@@ -250,7 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.device not in DEVICES:
         parser.error(f"--device must be one of {', '.join(DEVICES)}, not {args.device!r}")
-    from photofind.core.search import INDEX_KINDS
+    from photofind.core.search.search import INDEX_KINDS
 
     if args.index not in INDEX_KINDS:
         parser.error(f"--index must be one of {', '.join(INDEX_KINDS)}, not {args.index!r}")
@@ -439,7 +439,7 @@ def _cmd_search(library: Library, args: argparse.Namespace) -> int:
 
 
 def _cmd_tags(library: Library, args: argparse.Namespace) -> int:
-    from photofind.core.tags import vocabulary_path
+    from photofind.core.search.tags import vocabulary_path
 
     tally = library.tag_counts()
     if args.json:
@@ -469,8 +469,8 @@ def _cmd_similar(library: Library, args: argparse.Namespace) -> int:
 
 def _cmd_locate(library: Library, args: argparse.Namespace) -> int:
     from photofind.core.errors import PhotofindError, PhotoLoadError, QueryError
-    from photofind.core.imaging import load_photo_file
-    from photofind.core.locate import locate, overlay
+    from photofind.core.photos.imaging import load_photo_file
+    from photofind.core.search.locate import locate, overlay
 
     if not args.photo.is_file():
         raise QueryError(f"photo not found: {args.photo}")
@@ -495,7 +495,7 @@ def _cmd_locate(library: Library, args: argparse.Namespace) -> int:
 
 
 def _cmd_duplicates(library: Library, args: argparse.Namespace) -> int:
-    from photofind.core.duplicates import find_duplicates
+    from photofind.core.search.duplicates import find_duplicates
 
     tty = sys.stderr.isatty()
 
@@ -535,7 +535,7 @@ def _json_duplicate(dup: Duplicate) -> dict[str, object]:
 
 
 def _cmd_status(library: Library, args: argparse.Namespace) -> int:
-    from photofind.core.encoder import resolve_device
+    from photofind.core.model.encoder import resolve_device
 
     status = {**library.status(), "device": resolve_device(library.device)}
     if args.failed:
@@ -577,7 +577,7 @@ def _cmd_folders(library: Library, args: argparse.Namespace) -> int:
 
 
 def _cmd_watch(library: Library, args: argparse.Namespace) -> int:
-    from photofind.core.watcher import FolderWatcher
+    from photofind.core.index.watcher import FolderWatcher
 
     folders = library.store.folders()
     if not folders:
@@ -615,7 +615,7 @@ def _cmd_watch(library: Library, args: argparse.Namespace) -> int:
 def _tell_unwatched(watcher: FolderWatcher, told: dict[str, str]) -> dict[str, str]:
     """Say which folders are not watched live, and why, if that is news after `told`;
     returns what the user knows now."""
-    from photofind.core.watcher import describe_unwatched
+    from photofind.core.index.watcher import describe_unwatched
 
     unwatched = watcher.unwatched()
     for line in describe_unwatched(unwatched, told):

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from PySide6.QtGui import QPixmap
 
-    from photofind.core.indexer import IndexProgress
+    from photofind.core.index.indexer import IndexProgress
     from photofind.gui.main_window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -310,8 +310,8 @@ class Shots:
         from PySide6.QtTest import QTest
         from shapes import generate_folder
 
-        from photofind.core.model_process import ModelProcess
-        from photofind.core.store import Store
+        from photofind.core.index.store import Store
+        from photofind.core.model.model_process import ModelProcess
 
         data_dir = self._indexed_library(photos, "instant")
         added = photos.parent / "New this week"
@@ -371,7 +371,7 @@ class Shots:
         window.close()
 
     def model_error(self) -> None:
-        from photofind.core.encoder import DEFAULT_MODEL
+        from photofind.core.model.encoder import DEFAULT_MODEL
 
         # What a first run without internet looks like: the default model is not downloaded.
         window = self._window(self.scratch / "offline", model=DEFAULT_MODEL)
@@ -450,7 +450,7 @@ class Shots:
         from PySide6.QtTest import QTest
         from shapes import generate_folder
 
-        from photofind.core.filters import FILE_TYPES, Filters
+        from photofind.core.search.filters import FILE_TYPES, Filters
 
         year = date.today().year
         trips = {travel / f"{year - 1} Lisbon": (year - 1, 5), travel / f"{year} Alps": (year, 2)}

@@ -40,13 +40,13 @@ def _hermetic_env(
 @pytest.fixture(scope="session", autouse=True)
 def _shared_export_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """One ONNX export of the fixture model's image tower serves the whole session, child
-    processes included (core.onnx_tower keeps exports in PHOTOFIND_CACHE_DIR)."""
+    processes included (core.model.onnx_tower keeps exports in PHOTOFIND_CACHE_DIR)."""
     with pytest.MonkeyPatch.context() as patch:
         cache = tmp_path_factory.mktemp("cache")
         patch.setenv("PHOTOFIND_CACHE_DIR", str(cache))
         # Made now, so no test leaves an export running in the background for later ones.
-        from photofind.core import onnx_tower
-        from photofind.core.encoder import Encoder
+        from photofind.core.model import onnx_tower
+        from photofind.core.model.encoder import Encoder
 
         encoder = Encoder.load(str(FIXTURE_MODEL), "cpu")
         assert encoder.onnx_cache is not None
@@ -75,7 +75,7 @@ def shapes_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def encoder(model_dir: Path):
-    from photofind.core.encoder import Encoder
+    from photofind.core.model.encoder import Encoder
 
     return Encoder.load(str(model_dir), "cpu")
 
@@ -124,7 +124,7 @@ def hub(
         )
         monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
         monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-        from photofind.core import download
+        from photofind.core.model import download
 
         monkeypatch.setattr(download, "PROGRESS_INTERVAL_SECONDS", 0.0)
         monkeypatch.setattr(download, "RETRY_DELAYS_SECONDS", (0.05, 0.1, 0.2))

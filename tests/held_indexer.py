@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from photofind.cli import main
-from photofind.core.store import Store
+from photofind.core.index.store import Store
 
 write = Store.write
 held = [False]

@@ -81,7 +81,7 @@ def index_into(data_dir: Path, model: Path, folders: list[Path]) -> Path:
 
 def with_older_tokenizer_files(model_dir: Path, folder: Path) -> Path:
     """A copy of `model_dir` in `folder` whose tokenizer is only the older files (vocab.json
-    and merges.txt, no tokenizer.json): a CLIP checkpoint core.text_tower does not run."""
+    and merges.txt, no tokenizer.json): a CLIP checkpoint core.model.text_tower does not run."""
     shutil.copytree(model_dir, folder)
     bpe = json.loads((folder / "tokenizer.json").read_text())["model"]
     (folder / "vocab.json").write_text(json.dumps(bpe["vocab"]))

@@ -9,8 +9,8 @@ import numpy as np
 from PIL import Image
 from shapes import make_photo
 
-from photofind.core.imaging import PhotoInfo
-from photofind.core.store import Encoded, Store
+from photofind.core.index.store import Encoded, Store
+from photofind.core.photos.photo import PhotoInfo
 
 MODEL = "planted"
 

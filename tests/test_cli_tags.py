@@ -11,7 +11,7 @@ import pytest
 from helpers import last_json, run_cli
 from shapes import CLASSES, generate_folder
 
-from photofind.core.tags import DEFAULT_TAGS
+from photofind.core.search.tags import DEFAULT_TAGS
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from helpers import run_cli_process
 
-from photofind.core.imaging import PhotoInfo
-from photofind.core.store import Encoded, Store
+from photofind.core.index.store import Encoded, Store
+from photofind.core.photos.photo import PhotoInfo
 
 TESTS = Path(__file__).parent
 

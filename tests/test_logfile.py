@@ -12,7 +12,7 @@ from photofind.logfile import LOG_NAME, log_to_file
 def test_a_fallback_is_written_to_the_data_folders_log(
     model_dir: Path, shapes_dir: Path, tmp_path: Path
 ) -> None:
-    """A model whose text tower core.text_tower cannot run (older tokenizer files) still
+    """A model whose text tower core.model.text_tower cannot run (older tokenizer files) still
     searches, through transformers, and the log says so."""
     model = with_older_tokenizer_files(model_dir, tmp_path / "model")
     data = index_into(tmp_path / "data", model, [shapes_dir])

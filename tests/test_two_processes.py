@@ -15,7 +15,7 @@ from pathlib import Path
 
 from helpers import last_json, run_cli
 
-from photofind.core.store import Store
+from photofind.core.index.store import Store
 
 TOTAL = 36
 

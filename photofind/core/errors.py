@@ -61,3 +61,9 @@ class DownloadCancelled(ModelLoadError):
 class OptionalDependencyError(PhotofindError):
     """A feature was asked for whose optional package is not installed; the message names the
     pip command that installs it (for example the approximate index's `photofind[ann]`)."""
+
+
+def first_line(exc: BaseException, limit: int = 200) -> str:
+    """An exception as one short line for a message: its first line, or its type's name."""
+    lines = str(exc).strip().splitlines()
+    return (lines[0] if lines else type(exc).__name__)[:limit]

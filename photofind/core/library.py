@@ -13,8 +13,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from photofind.core.duplicates import Duplicate, photos_for_trash
-from photofind.core.encoder import (
+from photofind.core.errors import FolderNotFoundError
+from photofind.core.index.indexer import IndexProgress, index_library
+from photofind.core.index.lock import index_lock
+from photofind.core.index.places import check_places, not_here
+from photofind.core.index.store import Store
+from photofind.core.model.encoder import (
     DEFAULT_MODEL,
     Encoder,
     PhotoEncoder,
@@ -22,19 +26,15 @@ from photofind.core.encoder import (
     download_if_missing,
     model_key,
 )
-from photofind.core.errors import FolderNotFoundError
-from photofind.core.filters import Filters
-from photofind.core.indexer import IndexProgress, index_library
-from photofind.core.lock import index_lock
-from photofind.core.model_process import ModelProcess
-from photofind.core.places import check_places, not_here
-from photofind.core.scanning import Scope, is_within
-from photofind.core.search import Hit, Searcher
-from photofind.core.store import Store
-from photofind.core.tags import Tagger, TagScore, counts, load_vocabulary
+from photofind.core.model.model_process import ModelProcess
+from photofind.core.photos.scanning import Scope, is_within
+from photofind.core.search.duplicates import Duplicate, photos_for_trash
+from photofind.core.search.filters import Filters
+from photofind.core.search.search import Hit, Searcher
+from photofind.core.search.tags import Tagger, TagScore, counts, load_vocabulary
 
 if TYPE_CHECKING:
-    from photofind.core.download import DownloadProgress
+    from photofind.core.model.download import DownloadProgress
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class Library:
         model_in_child: bool = False,
     ) -> None:
         self.data_dir = data_dir
-        # The app's choice: the whole model in a child process (core.model_process), so
+        # The app's choice: the whole model in a child process (core.model.model_process), so
         # loading it never freezes the window.
         self.model_in_child = model_in_child
         self.model = model
@@ -186,12 +186,12 @@ class Library:
         return loading
 
     def text_encoder(self, cancel: threading.Event | None = None) -> TextEncoder:
-        """What text queries need. For the CLIP family that is core.text_tower, which needs
+        """What text queries need. For the CLIP family that is core.model.text_tower, which needs
         neither torch nor transformers: a search starts in well under a second, and the app
         answers queries while the whole model loads. Other families load their text tower
         through transformers. A hub model not downloaded yet is downloaded first."""
         if self._text_encoder is None:
-            from photofind.core.text_tower import ClipTextTower
+            from photofind.core.model.text_tower import ClipTextTower
 
             cancel = cancel or self._download_cancel
             download_if_missing(self.model, self.on_download, cancel)
@@ -309,12 +309,12 @@ class Library:
         return counts([t for m in index.segments() for t in tagger.tags_of(m)], tagger.names)
 
     def photos_for_trash(self, photo_ids: Sequence[int]) -> list[Duplicate]:
-        """The photos `photo_ids` as the trash's checks take them (core.duplicates)."""
+        """The photos `photo_ids` as the trash's checks take them (core.search.duplicates)."""
         return photos_for_trash(self.store, photo_ids)
 
     def without_unavailable(self, hits: list[Hit]) -> tuple[list[Hit], list[str]]:
         """The hits whose place can be reached now, and the places that cannot (see
-        core.places: an unplugged drive, an unmounted share, a link into one): their photos
+        core.index.places: an unplugged drive, an unmounted share, a link into one): their photos
         stay indexed, only hidden."""
         missing = not_here(check_places(self.store, self.store.folders()))
         if not missing:

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photofind.core.duplicates import DEFAULT_THRESHOLD, Duplicate, find_duplicates
-from photofind.core.store import Store
+from photofind.core.index.store import Store
+from photofind.core.search.duplicates import DEFAULT_THRESHOLD, Duplicate, find_duplicates
 from photofind.gui import desktop
 from photofind.gui.background import Background
 from photofind.gui.style import home_relative, mute, plain_label, plain_tooltip

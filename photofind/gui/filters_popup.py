@@ -1,5 +1,5 @@
 """The Filters popup beside the search bar: date taken, folder, file types, order, and whether
-to show only close matches (photofind.core.filters). Every change applies at once."""
+to show only close matches (photofind.core.search.filters). Every change applies at once."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photofind.core.filters import FILE_TYPES, Filters, Sort
+from photofind.core.search.filters import FILE_TYPES, Filters, Sort
 from photofind.gui.style import bold, home_relative, mute, plain_label, plain_tooltip
 
 # The file types offered, in the order people meet them, as they are usually written.

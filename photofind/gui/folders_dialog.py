@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photofind.core.scanning import is_within
+from photofind.core.photos.scanning import is_within
 from photofind.gui.folder_choice import choose_photo_folder, confirm_removal
 from photofind.gui.style import bold, home_relative, plain_label, plain_tooltip
 from photofind.gui.worker import LibraryState

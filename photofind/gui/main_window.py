@@ -21,10 +21,10 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
 
 from photofind import __version__
-from photofind.core.download import DownloadProgress
-from photofind.core.encoder import model_key
-from photofind.core.indexer import IndexProgress
-from photofind.core.thumbnails import ThumbnailCache
+from photofind.core.index.indexer import IndexProgress
+from photofind.core.model.download import DownloadProgress
+from photofind.core.model.encoder import model_key
+from photofind.core.photos.thumbnails import ThumbnailCache
 from photofind.gui import desktop
 from photofind.gui.background import Background
 from photofind.gui.dialog_geometry import remember_geometry
@@ -59,8 +59,8 @@ from photofind.logfile import LOG_NAME
 
 log = logging.getLogger(__name__)
 
-# The heatmap is computed on a scaled-down photo anyway (core.locate); this is what it is drawn
-# over in the preview.
+# The heatmap is computed on a scaled-down photo anyway (core.search.locate); this is what it
+# is drawn over in the preview.
 LOCATE_MAX_SIDE = 1600
 
 __all__ = ["FAILED_PLACEHOLDER", "LOADING_PLACEHOLDER", "READY_PLACEHOLDER", "MainWindow"]

@@ -10,7 +10,7 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, QPoint, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QListView, QMenu, QMessageBox, QStatusBar
 
-from photofind.core.export import copy_to_folder
+from photofind.core.photos.export import copy_to_folder
 from photofind.gui import desktop
 from photofind.gui.background import Background
 from photofind.gui.photo_images import CLIPBOARD_MAX_SIDE, PreviewImage, load_scaled

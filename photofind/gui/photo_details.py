@@ -9,7 +9,7 @@ from datetime import datetime
 from PySide6.QtCore import QDate, QLocale, Qt, QTime
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from photofind.core.tags import TagScore
+from photofind.core.search.tags import TagScore
 from photofind.gui.photo_images import PhotoFacts
 from photofind.gui.style import home_relative, mute, plain_label
 from photofind.units import human_size
@@ -88,7 +88,7 @@ def _row(caption: str, field: QLabel) -> QVBoxLayout:
 
 def _date_text(taken_at: str | None, modified: float) -> str:
     if not taken_at:
-        # The date that date filters and ordering use instead (core.filters).
+        # The date that date filters and ordering use instead (core.search.filters).
         return f"not recorded; file date {_when(datetime.fromtimestamp(modified))}"
     try:
         taken = datetime.fromisoformat(taken_at)

@@ -9,11 +9,17 @@ from pathlib import Path
 from PIL import Image
 from PySide6.QtGui import QImage
 
-from photofind.core.camera import camera_name
 from photofind.core.errors import PhotoLoadError, QueryError
-from photofind.core.imaging import LoadedPhoto, PhotoInfo, load_photo, load_photo_file, read_file
 from photofind.core.library import Library
-from photofind.core.locate import locate, overlay
+from photofind.core.photos.camera import camera_name
+from photofind.core.photos.imaging import (
+    LoadedPhoto,
+    PhotoInfo,
+    load_photo,
+    load_photo_file,
+    read_file,
+)
+from photofind.core.search.locate import locate, overlay
 
 # Enough for a full-screen preview on a 4K display without decoding 50-megapixel files whole.
 PREVIEW_MAX_SIDE = 2560

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photofind.core.tags import TagScore
+from photofind.core.search.tags import TagScore
 from photofind.gui.background import Background
 from photofind.gui.photo_details import DetailsPanel
 from photofind.gui.photo_view import ZOOM_STEP, PhotoView

@@ -1,5 +1,5 @@
 """The search bar's help: a popover on phrasing a good query first, then the query language
-(photofind.core.query) under "Advanced"."""
+(photofind.core.search.query) under "Advanced"."""
 
 from __future__ import annotations
 

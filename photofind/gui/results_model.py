@@ -17,7 +17,7 @@ from PySide6.QtCore import (
     QUrl,
 )
 
-from photofind.core.search import Hit
+from photofind.core.search.search import Hit
 from photofind.gui.status_text import day_label
 from photofind.gui.style import plain_tooltip
 

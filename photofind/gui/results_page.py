@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photofind.core.filters import Filters
+from photofind.core.search.filters import Filters
 from photofind.gui.download_bar import ModelDownloadBar
 from photofind.gui.empty_states import MessagePage
 from photofind.gui.filters_popup import FiltersPopup

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from photofind.core.encoder import DEFAULT_MODEL, DEVICES
-from photofind.core.search import INDEX_KINDS
+from photofind.core.model.encoder import DEFAULT_MODEL, DEVICES
+from photofind.core.search.search import INDEX_KINDS
 
 SETTINGS_FILE = "settings.ini"
 THUMBNAIL_MIN, THUMBNAIL_MAX, THUMBNAIL_DEFAULT, THUMBNAIL_STEP = 96, 320, 160, 32
@@ -27,11 +27,11 @@ def gpu_device() -> str:
 @dataclass(frozen=True)
 class Preferences:
     model: str = DEFAULT_MODEL
-    device: str = "auto"  # one of core.encoder.DEVICES
+    device: str = "auto"  # one of core.model.encoder.DEVICES
     thumbnail_size: int = THUMBNAIL_DEFAULT  # longer side of a grid thumbnail, in logical pixels
     index_on_start: bool = True
-    search_index: str = "exact"  # one of core.search.INDEX_KINDS
-    thumbnail_cache_gb: float = CACHE_GB_DEFAULT  # pruned to this size (core.thumbnails)
+    search_index: str = "exact"  # one of core.search.search.INDEX_KINDS
+    thumbnail_cache_gb: float = CACHE_GB_DEFAULT  # pruned to this size (core.photos.thumbnails)
 
     @property
     def thumbnail_cache_bytes(self) -> int:

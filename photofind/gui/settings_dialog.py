@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photofind.core.encoder import DEFAULT_MODEL
+from photofind.core.model.encoder import DEFAULT_MODEL
 from photofind.gui.settings import (
     CACHE_GB_MAX,
     CACHE_GB_MIN,

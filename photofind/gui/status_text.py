@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from datetime import date, timedelta
 
-from photofind.core.indexer import IndexProgress
+from photofind.core.index.indexer import IndexProgress
 
 
 def index_status(progress: IndexProgress, paused: bool = False) -> str:

@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage, QPixmap
 
 from photofind.core.errors import PhotoLoadError
-from photofind.core.thumbnails import ThumbnailCache, cache_size_for
+from photofind.core.photos.thumbnails import ThumbnailCache, cache_size_for
 from photofind.gui.background import Background
 from photofind.gui.photo_images import to_qimage
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from photofind.core.store import Store
-from photofind.core.thumbnails import Pruned, ThumbnailCache
+from photofind.core.index.store import Store
+from photofind.core.photos.thumbnails import Pruned, ThumbnailCache
 from photofind.gui.background import Background
 
 log = logging.getLogger(__name__)

@@ -1,5 +1,5 @@
 """The one way photos go to the trash, from the duplicates dialog, the grid and the viewer:
-check each is still the file that was indexed (core.duplicates.check_trash), ask once with
+check each is still the file that was indexed (core.search.duplicates.check_trash), ask once with
 the names, counts and sizes, check again, move every path of each, and say what stayed."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from photofind.core.duplicates import Duplicate, check_trash
+from photofind.core.search.duplicates import Duplicate, check_trash
 from photofind.gui.results_model import ResultsModel
 from photofind.gui.style import home_relative
 from photofind.gui.worker import LibraryWorker

@@ -17,20 +17,21 @@ from pathlib import Path
 
 from PySide6.QtCore import QThread, Signal
 
-from photofind.core.download import APPROXIMATE_SIZES, is_downloaded
-from photofind.core.encoder import PhotoEncoder, TextEncoder
 from photofind.core.errors import (
     DownloadCancelled,
     LibraryBusyError,
     ModelLoadError,
     PhotofindError,
     QueryError,
+    first_line,
 )
-from photofind.core.filters import Filters
-from photofind.core.indexer import IndexProgress
+from photofind.core.index.indexer import IndexProgress
+from photofind.core.index.watcher import FolderWatcher, describe_unwatched
 from photofind.core.library import Library
-from photofind.core.scanning import Scope
-from photofind.core.watcher import FolderWatcher, describe_unwatched
+from photofind.core.model.download import APPROXIMATE_SIZES, is_downloaded
+from photofind.core.model.encoder import PhotoEncoder, TextEncoder
+from photofind.core.photos.scanning import Scope
+from photofind.core.search.filters import Filters
 from photofind.gui.photo_images import locate_in_photo
 
 # A file modified more recently than this is probably still being copied; it is indexed on a
@@ -296,7 +297,7 @@ class LibraryWorker(QThread):
             self.problem.emit(str(exc))
         except Exception as exc:
             log.exception("library command failed")
-            self.problem.emit(f"something went wrong: {_first_line(exc)}")
+            self.problem.emit(f"something went wrong: {first_line(exc)}")
 
     def _search(self, search: _Search) -> None:
         assert self._library is not None
@@ -318,7 +319,7 @@ class LibraryWorker(QThread):
             return
         except Exception as exc:
             log.exception("search failed")
-            self.searchFailed.emit(search.request_id, f"search failed: {_first_line(exc)}")
+            self.searchFailed.emit(search.request_id, f"search failed: {first_line(exc)}")
             return
         hits, missing = self._library.without_unavailable(hits)
         if missing:
@@ -363,7 +364,7 @@ class LibraryWorker(QThread):
             return
         except Exception as exc:
             log.exception("locating failed")
-            self.locateFailed.emit(photo, query, _first_line(exc))
+            self.locateFailed.emit(photo, query, first_line(exc))
             return
         self.locateReady.emit(photo, query, heat)
 
@@ -416,7 +417,7 @@ class LibraryWorker(QThread):
         if isinstance(exc, PhotofindError):
             return ModelProblem(model, str(exc))
         log.error("model load failed", exc_info=exc)
-        return ModelProblem(model, f"cannot load model {model!r}: {_first_line(exc)}")
+        return ModelProblem(model, f"cannot load model {model!r}: {first_line(exc)}")
 
     def _encoder_loaded(self, encoder: PhotoEncoder) -> None:
         """On the loading thread, once the whole model is in memory."""
@@ -491,7 +492,7 @@ class LibraryWorker(QThread):
                 self._look_again(BUSY_RETRY_SECONDS)
             elif not isinstance(exc, PhotofindError):
                 log.exception("indexing failed")
-            self.problem.emit(f"indexing stopped: {_first_line(exc)}")
+            self.problem.emit(f"indexing stopped: {first_line(exc)}")
             self.indexFinished.emit(IndexProgress("done", 0, 0, 0.0, cancelled=True))
             self._emit_state()
             return
@@ -622,8 +623,3 @@ class LibraryWorker(QThread):
 
 def _nothing() -> None:
     pass
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return (lines[0] if lines else type(exc).__name__)[:200]

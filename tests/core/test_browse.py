@@ -13,9 +13,9 @@ import pytest
 from helpers import index_into
 from shapes import generate_folder
 
-from photofind.core.filters import Filters
 from photofind.core.library import Library
-from photofind.core.search import Hit
+from photofind.core.search.filters import Filters
+from photofind.core.search.search import Hit
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from shapes import make_photo
 
 import photofind
 from photofind.core.library import Library
-from photofind.core.thumbnails import ThumbnailCache
+from photofind.core.photos.thumbnails import ThumbnailCache
 
 PACKAGE = Path(photofind.__file__).parent
 

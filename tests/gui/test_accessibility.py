@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 from window_helpers import OpenWindow
 
-from photofind.core.search import Hit
+from photofind.core.search.search import Hit
 from photofind.gui.dialog_geometry import remember_geometry
 from photofind.gui.duplicates_dialog import PATH_ROLE, THUMBNAIL_SIDE, DuplicatesDialog
 from photofind.gui.folders_dialog import FoldersDialog

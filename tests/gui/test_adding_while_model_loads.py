@@ -17,9 +17,9 @@ from pytestqt.qtbot import QtBot
 from shapes import CLASSES, generate_folder
 from window_helpers import INDEX_TIMEOUT_MS, MODEL_TIMEOUT_MS, OpenWindow, wait_for_model
 
-from photofind.core import download
-from photofind.core.store import Store
-from photofind.core.text_tower import ClipTextTower
+from photofind.core.index.store import Store
+from photofind.core.model import download
+from photofind.core.model.text_tower import ClipTextTower
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from pytestqt.qtbot import QtBot
 from shapes import make_photo
 from window_helpers import INDEX_TIMEOUT_MS, OpenWindow, wait_for_model
 
-from photofind.core.indexer import IndexProgress
-from photofind.core.thumbnails import ThumbnailCache
+from photofind.core.index.indexer import IndexProgress
+from photofind.core.photos.thumbnails import ThumbnailCache
 from photofind.gui.background import Background
 from photofind.gui.duplicates_dialog import DuplicatesDialog
 from photofind.gui.thumbnail_loader import ThumbnailLoader

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from shapes import CLASSES, generate_folder
 from window_helpers import INDEX_TIMEOUT_MS, LIBRARY_PHOTOS, LIBRARY_SIZE, OpenWindow
 
-from photofind.core.indexer import IndexProgress
+from photofind.core.index.indexer import IndexProgress
 from photofind.gui import long_index
 from photofind.gui.folders_dialog import FoldersDialog
 from photofind.gui.main_window import MainWindow

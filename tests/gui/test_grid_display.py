@@ -11,8 +11,8 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QStyle, QStyleOptionViewItem, QWidget
 from pytestqt.qtbot import QtBot
 
-from photofind.core.search import Hit
-from photofind.core.thumbnails import ThumbnailCache
+from photofind.core.photos.thumbnails import ThumbnailCache
+from photofind.core.search.search import Hit
 from photofind.gui.background import Background
 from photofind.gui.results_grid import ResultsGrid
 from photofind.gui.results_model import ResultsModel

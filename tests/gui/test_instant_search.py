@@ -14,8 +14,8 @@ from pytestqt.qtbot import QtBot
 from shapes import CLASSES, generate_folder
 from window_helpers import INDEX_TIMEOUT_MS, LIBRARY_SIZE, OpenWindow, wait_for_top
 
-from photofind.core.model_process import ModelProcess
-from photofind.core.store import Store
+from photofind.core.index.store import Store
+from photofind.core.model.model_process import ModelProcess
 
 
 @pytest.fixture

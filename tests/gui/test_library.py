@@ -31,7 +31,7 @@ from window_helpers import (
     wait_for_top,
 )
 
-from photofind.core.indexer import IndexProgress
+from photofind.core.index.indexer import IndexProgress
 from photofind.core.library import Library
 from photofind.gui.main_window import MainWindow
 
@@ -339,7 +339,7 @@ def test_sigterm_closes_the_app_cleanly(tmp_path: Path, model_dir: Path) -> None
 def test_a_library_another_process_is_indexing_is_explained_not_fatal(
     qtbot: QtBot, open_window: OpenWindow, tmp_path: Path, shapes_dir: Path
 ) -> None:
-    from photofind.core.lock import index_lock
+    from photofind.core.index.lock import index_lock
 
     data_dir = tmp_path / "data"
     data_dir.mkdir()

@@ -10,9 +10,9 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 from window_helpers import INDEX_TIMEOUT_MS, LIBRARY_SIZE, OpenWindow, wait_for_model, wait_for_top
 
-from photofind.core.encoder import model_key
-from photofind.core.indexer import IndexProgress
-from photofind.core.store import Store
+from photofind.core.index.indexer import IndexProgress
+from photofind.core.index.store import Store
+from photofind.core.model.encoder import model_key
 
 
 def test_switching_models_reencodes_in_the_background_and_back_reuses(

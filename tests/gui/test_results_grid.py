@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from photofind.core.search import Hit
-from photofind.core.thumbnails import ThumbnailCache
+from photofind.core.photos.thumbnails import ThumbnailCache
+from photofind.core.search.search import Hit
 from photofind.gui.background import Background
 from photofind.gui.results_grid import ResultsGrid
 from photofind.gui.results_model import ResultsModel

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, Qt
 from pytestqt.qtbot import QtBot
 
-from photofind.core.search import Hit
+from photofind.core.search.search import Hit
 from photofind.gui.results_model import PATH_ROLE, PHOTO_ID_ROLE, SCORE_ROLE, ResultsModel
 
 

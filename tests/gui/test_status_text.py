@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from photofind.core.indexer import IndexProgress
+from photofind.core.index.indexer import IndexProgress
 from photofind.gui.status_text import index_status, library_summary, results_heading, time_left
 
 

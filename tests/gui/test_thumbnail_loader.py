@@ -8,7 +8,7 @@ import numpy as np
 from PIL import Image
 from pytestqt.qtbot import QtBot
 
-from photofind.core.thumbnails import ThumbnailCache
+from photofind.core.photos.thumbnails import ThumbnailCache
 from photofind.gui.background import Background
 from photofind.gui.thumbnail_loader import ThumbnailLoader
 

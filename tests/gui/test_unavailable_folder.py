@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 from shapes import generate_folder
 from window_helpers import INDEX_TIMEOUT_MS, OpenWindow, wait_for_model, wait_for_top
 
-from photofind.core.indexer import IndexProgress
+from photofind.core.index.indexer import IndexProgress
 
 
 def test_photos_of_an_unplugged_folder_are_hidden_then_come_back(

@@ -16,8 +16,8 @@ from pytestqt.qtbot import QtBot
 from shapes import make_photo
 from window_helpers import OpenWindow, type_query, wait_for_model, wait_for_top
 
-from photofind.core.search import Hit
-from photofind.core.thumbnails import ThumbnailCache
+from photofind.core.photos.thumbnails import ThumbnailCache
+from photofind.core.search.search import Hit
 from photofind.gui.background import Background
 from photofind.gui.photo_images import PREVIEW_MAX_SIDE
 from photofind.gui.photo_view import ZOOM_STEP

@@ -1,0 +1,1 @@
+"""The library's index: the store (all SQL), indexer, watcher, places, snapshot."""

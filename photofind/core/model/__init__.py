@@ -1,0 +1,1 @@
+"""The CLIP-family model: finding and downloading it, loading it, its towers."""

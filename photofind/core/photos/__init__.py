@@ -1,0 +1,1 @@
+"""Photos on disk: decoding every format (RAW, HEIC), thumbnails, camera details, scanning."""

@@ -1,0 +1,1 @@
+"""Answering queries: parsing, ranking, filters, tags, duplicates and show-where."""

@@ -1,0 +1,215 @@
+"""Narrowing and ordering search results: a date range (the EXIF date taken, else the file's
+modification time), a folder, file types; relevance or date order; and a relevance cutoff that
+adapts to each query.
+
+Filters leave photos out before ranking, as a set of photo ids that one SQL statement picks
+from the store (no Python loop over the library), so `--top 20` means the 20 best among the
+photos that pass. The cutoff and the order apply to the ranked hits afterwards.
+
+The cutoff keeps the hits that score close to the query's best one, measured against what a
+typical photo of the library scores for the same query:
+
+    keep a hit if  score >= best - CUTOFF_MARGIN * (best - typical)
+
+`typical` is the CUTOFF_PERCENTILE-th percentile of the query's scores over an even sample of
+the library. Raw scores mean different things for different queries and models (the test
+model's matches score 0.9, a real CLIP model's typically around 0.3, and a vague query's best
+match scores lower than a precise query's), so no one number separates matches from the rest;
+the gap between the best and a typical photo is the query's own scale. The 25th percentile rather
+than the median stands for "a photo that is not what you asked for" even when the query
+matches up to about three quarters of the library (most photos of a family library show
+people). Known limit: the best hit is always kept, and so are those near it, even when nothing
+in the library really matches.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+
+import numpy as np
+
+from photofind.core.errors import FilterError
+from photofind.core.index.store import PHOTO_DATE_SQL, Store
+from photofind.core.photos.raw import RAW_EXTENSIONS
+from photofind.core.search.search import Hit
+
+Sort = Literal["relevance", "newest", "oldest"]
+SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
+
+# How far below the best score a kept hit may be, as a fraction of the gap between the best
+# and a typical photo's score. Chosen with the test model: for each of its twelve kinds of
+# photo, the cutoff keeps every photo of the kind described and none that shares neither its
+# colour nor its shape (tests/core/test_filters.py). Not yet checked with a real CLIP model.
+CUTOFF_MARGIN = 0.4
+CUTOFF_PERCENTILE = 25
+
+# File types by the names people use; a RAW format's own extension (cr2, nef…) works too.
+FILE_TYPES: dict[str, frozenset[str]] = {
+    "jpeg": frozenset({".jpg", ".jpeg", ".jpe", ".jfif"}),
+    "png": frozenset({".png"}),
+    "heic": frozenset({".heic", ".heif"}),
+    "webp": frozenset({".webp"}),
+    "gif": frozenset({".gif"}),
+    "tiff": frozenset({".tif", ".tiff"}),
+    "bmp": frozenset({".bmp", ".dib"}),
+    "avif": frozenset({".avif"}),
+    "raw": RAW_EXTENSIONS,
+}
+_TYPE_ALIASES = {"jpg": "jpeg", "tif": "tiff", "heif": "heic"}
+
+_PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What to leave out of a search and how to order what is left. The defaults change
+    nothing: every photo, best match first, no cutoff."""
+
+    date_from: date | None = None  # inclusive
+    date_to: date | None = None  # inclusive
+    folder: str | None = None  # an absolute path; photos anywhere below it
+    extensions: frozenset[str] = field(default_factory=frozenset)  # ".jpg"…; empty: all
+    sort: Sort = "relevance"
+    cutoff: bool = False  # only close matches (see the module's docstring)
+
+    def __post_init__(self) -> None:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise FilterError(
+                f"the start date {self.date_from} is after the end date {self.date_to}"
+            )
+        if self.sort not in SORTS:
+            raise FilterError(f"unknown order {self.sort!r}; expected one of {', '.join(SORTS)}")
+
+    @property
+    def narrows(self) -> bool:
+        """Whether some photos are left out before ranking (a date, folder or type)."""
+        return bool(self.date_from or self.date_to or self.folder or self.extensions)
+
+    def excluded(self, store: Store) -> frozenset[int]:
+        """The ids of the photos these filters leave out."""
+        if not self.narrows:
+            return frozenset()
+        folder = self.folder.rstrip(os.sep) + os.sep if self.folder else ""
+        text_prefix: str | None = folder
+        try:
+            folder.encode("utf-8")
+        except UnicodeEncodeError:
+            text_prefix = None  # such a folder's photos are all stored by their bytes
+        rows = store.conn.execute(
+            # A photo's date is its EXIF date taken; a photo without one is dated by its file's
+            # modification time, compared as a timestamp (no date arithmetic per photo).
+            # A path is TEXT, or a BLOB when the file name is not UTF-8 (store.to_db): the
+            # folder is compared as both. substr() counts characters in TEXT, bytes in a BLOB.
+            "WITH wanted AS (SELECT value FROM json_each(:extensions))"
+            " SELECT id FROM photos WHERE status = 'ok' AND NOT ("
+            "  (:date_from IS NULL OR CASE WHEN taken_at > ''"
+            "    THEN substr(taken_at, 1, 10) >= :date_from ELSE mtime >= :from_time END)"
+            "  AND (:date_to IS NULL OR CASE WHEN taken_at > ''"
+            "    THEN substr(taken_at, 1, 10) <= :date_to ELSE mtime < :after_time END)"
+            "  AND (NOT :in_folder"
+            "    OR IFNULL(substr(path, 1, length(:text_prefix)) = :text_prefix, 0)"
+            "    OR substr(path, 1, length(:blob_prefix)) = :blob_prefix)"
+            # Every photo extension is 4 or 5 characters long, dot included (FILE_TYPES).
+            "  AND (:extensions IS NULL"
+            "    OR lower(substr(path, -4)) IN (SELECT value FROM wanted)"
+            "    OR lower(substr(path, -5)) IN (SELECT value FROM wanted)))",
+            {
+                "date_from": self.date_from.isoformat() if self.date_from else None,
+                "date_to": self.date_to.isoformat() if self.date_to else None,
+                "from_time": _local_midnight(self.date_from),
+                "after_time": _local_midnight(self.date_to, days_after=1),
+                "in_folder": bool(folder),
+                "text_prefix": text_prefix,
+                "blob_prefix": os.fsencode(folder),
+                "extensions": json.dumps(sorted(self.extensions)) if self.extensions else None,
+            },
+        )
+        return frozenset(r[0] for r in rows)
+
+    def arrange(
+        self, hits: list[Hit], store: Store, sample_scores: Callable[[], np.ndarray]
+    ) -> list[Hit]:
+        """Ranked hits (best first) cut and ordered as asked. `sample_scores` gives the query's
+        scores over a sample of the library, for the cutoff; it is called only if needed."""
+        if self.cutoff and hits:
+            hits = cut(hits, sample_scores())
+        if self.sort != "relevance" and hits:
+            dates = photo_dates(store, [h.photo_id for h in hits])
+            # A stable sort, reversed or not, keeps the best match first among equal dates.
+            hits = sorted(
+                hits, key=lambda h: dates.get(h.photo_id, ""), reverse=self.sort == "newest"
+            )
+        return hits
+
+
+def _local_midnight(day: date | None, days_after: int = 0) -> float | None:
+    """The start of a day in this computer's time zone, as file times count (a timestamp)."""
+    if day is None:
+        return None
+    return datetime.combine(day + timedelta(days=days_after), time()).timestamp()
+
+
+def cut(hits: Sequence[Hit], sample: np.ndarray) -> list[Hit]:
+    """The hits that score close to the best one (see the module's docstring)."""
+    best = max(h.score for h in hits)
+    typical = float(np.percentile(sample, CUTOFF_PERCENTILE)) if len(sample) else best
+    floor = best - CUTOFF_MARGIN * max(0.0, best - typical)
+    return [h for h in hits if h.score >= floor]
+
+
+def photo_dates(store: Store, ids: Sequence[int]) -> dict[int, str]:
+    """When each photo was taken (ISO, local time): its EXIF date, else its file's time."""
+    # One JSON array rather than a placeholder per id: SQLite limits the number of parameters.
+    rows = store.conn.execute(
+        f"SELECT id, {PHOTO_DATE_SQL} FROM photos WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps([int(i) for i in ids]),),
+    )
+    return {pid: str(when) for pid, when in rows}
+
+
+def parse_date(text: str, end: bool = False) -> date:
+    """A date given as YYYY-MM-DD, YYYY-MM or YYYY: its first day, or with `end` its last
+    (so `--to 2023` takes in the whole of 2023)."""
+    match = _PARTIAL_DATE.fullmatch(text.strip())
+    if match is None:
+        raise FilterError(f"not a date: {text!r} (expected YYYY-MM-DD, YYYY-MM or YYYY)")
+    year, month, day = (int(g) if g else None for g in match.groups())
+    assert year is not None
+    try:
+        if month is None:
+            return date(year, 12, 31) if end else date(year, 1, 1)
+        if day is None:
+            if not end:
+                return date(year, month, 1)
+            following = date(year + month // 12, month % 12 + 1, 1)
+            return date.fromordinal(following.toordinal() - 1)
+        return date(year, month, day)
+    except ValueError:
+        raise FilterError(f"not a date: {text!r} (no such date)") from None
+
+
+def parse_types(text: str | Iterable[str]) -> frozenset[str]:
+    """File extensions for type names: "jpeg,png", "raw", "cr2"… (case does not matter)."""
+    names = text.split(",") if isinstance(text, str) else list(text)
+    extensions: set[str] = set()
+    for raw_name in names:
+        name = raw_name.strip().lower().lstrip(".")
+        if not name:
+            continue
+        name = _TYPE_ALIASES.get(name, name)
+        if name in FILE_TYPES:
+            extensions |= FILE_TYPES[name]
+        elif "." + name in RAW_EXTENSIONS:
+            extensions.add("." + name)
+        else:
+            known = ", ".join([*FILE_TYPES, *sorted(e[1:] for e in RAW_EXTENSIONS)])
+            raise FilterError(f"unknown file type {raw_name.strip()!r} (known: {known})")
+    if not extensions:
+        raise FilterError("no file type given")
+    return frozenset(extensions)
