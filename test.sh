@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Lint, check the architecture contract and run the test suite (sets up .venv on first use).
+# `./test.sh --quick` runs only the core and command-line tests not marked slow; any other
+# arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")"
+if [[ "${1:-}" == "--quick" ]]; then
+    shift
+    set -- -m "not slow" tests/core tests/test_cli*.py tests/test_test_hygiene.py "$@"
+fi
 source scripts/bootstrap.sh dev
 export QT_QPA_PLATFORM=offscreen
 echo "== ruff check" && ruff check .

@@ -40,7 +40,8 @@ from benchmarks import machine
 from benchmarks.make_model import ensure_model
 from benchmarks.search_bench import CACHE, CLUSTERS, DIM, SEED, ensure_library, queries
 from photofind.core.index.store import Store
-from photofind.core.model.encoder import Encoder, model_key
+from photofind.core.model.encoder import Encoder
+from photofind.core.model.ref import model_key
 from photofind.core.search.search import VectorIndex
 
 HERE = Path(__file__).resolve().parent

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from photofind.core.model.encoder import Encoder, Preprocessing
+from photofind.core.model.encoder import Encoder
+from photofind.core.model.preprocess import Preprocessing
 from photofind.core.photos.imaging import load_photo
 
 if TYPE_CHECKING:

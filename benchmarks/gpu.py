@@ -133,7 +133,7 @@ def agreement(model_dir: Path, images: Sequence[Any], device: str) -> float:
 def pool_decode_rate(paths: Sequence[Path], prep: Any, workers: int) -> float:
     """Photos/s of read + hash + decode + preprocess on `workers` threads, as the indexer's
     pool runs them (the parallel counterpart of D, GIL and memory bandwidth included)."""
-    from photofind.core.index import indexer
+    from photofind.core.index import decoding
     from photofind.core.photos.scanning import FileStat
 
     class _Prep:
@@ -141,8 +141,8 @@ def pool_decode_rate(paths: Sequence[Path], prep: Any, workers: int) -> float:
 
     def one(path: Path) -> object:
         st = path.stat()
-        hashed = indexer._read_and_hash(FileStat(str(path), st.st_size, st.st_mtime))
-        return indexer._decode(hashed, _Prep())  # type: ignore[arg-type]
+        hashed = decoding.read_and_hash(FileStat(str(path), st.st_size, st.st_mtime))
+        return decoding.decode(hashed, _Prep())  # type: ignore[arg-type]
 
     with ThreadPoolExecutor(workers) as pool:
         list(pool.map(one, paths[:workers]))
@@ -153,28 +153,28 @@ def pool_decode_rate(paths: Sequence[Path], prep: Any, workers: int) -> float:
 
 def process_decode_rate(paths: Sequence[Path], prep: Any, workers: int) -> float:
     """The same work with decoding in worker processes, as the indexer does on a GPU
-    machine: read + hash on threads, then `_decode_file` (read again, decode) in processes."""
+    machine: read + hash on threads, then `decode_file` (read again, decode) in processes."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from photofind.core.index import indexer
+    from photofind.core.index import decoding
     from photofind.core.photos.scanning import FileStat
 
     def hashed(path: Path) -> Any:
         st = path.stat()
-        h = indexer._read_and_hash(FileStat(str(path), st.st_size, st.st_mtime))
-        return indexer._Hashed(h.stat, h.hash, b"")
+        h = decoding.read_and_hash(FileStat(str(path), st.st_size, st.st_mtime))
+        return decoding.Hashed(h.stat, h.hash, b"")
 
     context = multiprocessing.get_context("spawn")
     with (
         ThreadPoolExecutor(workers) as threads,
         ProcessPoolExecutor(
-            workers, mp_context=context, initializer=indexer._start_decoder, initargs=(prep,)
+            workers, mp_context=context, initializer=decoding.start_decoder, initargs=(prep,)
         ) as procs,
     ):
-        list(procs.map(indexer._decode_file, threads.map(hashed, paths[:workers])))
+        list(procs.map(decoding.decode_file, threads.map(hashed, paths[:workers])))
         start = time.perf_counter()
-        list(procs.map(indexer._decode_file, threads.map(hashed, paths)))
+        list(procs.map(decoding.decode_file, threads.map(hashed, paths)))
         return len(paths) / (time.perf_counter() - start)
 
 

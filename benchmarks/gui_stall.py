@@ -219,7 +219,8 @@ def run(quick: bool, photos: int, diagnose: TextIO | None = None) -> dict[str, o
 
     app = QApplication.instance() or QApplication([])
     from photofind.core.model.text_tower import load_early
-    from photofind.gui.main_window import READY_PLACEHOLDER, MainWindow
+    from photofind.gui.main_window import MainWindow
+    from photofind.gui.results_page import READY_PLACEHOLDER
     from photofind.gui.settings import AppSettings, Preferences
 
     with tempfile.TemporaryDirectory(prefix="photofind-stall-") as tmp:

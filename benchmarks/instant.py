@@ -30,7 +30,7 @@ from typing import Any
 from benchmarks import commands
 from benchmarks.make_model import ensure_model
 from benchmarks.search_bench import ensure_library, photo_path
-from photofind.core.model.encoder import model_key
+from photofind.core.model.ref import model_key
 
 HERE = Path(__file__).resolve().parent
 QUERY = "two dogs running across a frosty field"

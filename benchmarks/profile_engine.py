@@ -118,7 +118,7 @@ def index_once(
     process kept busy, cores other processes kept busy meanwhile)."""
     import torch
 
-    from photofind.core.index import indexer
+    from photofind.core.index import decoding, indexer
     from photofind.core.index.store import Store
     from photofind.core.model import gpu_jpeg
 
@@ -129,12 +129,12 @@ def index_once(
         stack.callback(store.close)
         store.add_folder(str(folder))
         for name, target in (
-            ("read+hash", "_read_and_hash"),
-            ("decode", "_decode"),
-            ("check jpeg", "_check_jpeg"),
+            ("read+hash", "read_and_hash"),
+            ("decode", "decode"),
+            ("check jpeg", "check_jpeg"),
         ):
             stack.enter_context(
-                patched(indexer, target, clock.wrap(name, getattr(indexer, target)))
+                patched(decoding, target, clock.wrap(name, getattr(decoding, target)))
             )
         stack.enter_context(
             patched(
@@ -164,13 +164,13 @@ def phased_once(folder: Path, encoder: Any, batch: int, workers: int) -> float:
     time: the whole pool decodes a batch, then torch encodes it, never both at once."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from photofind.core.index import indexer
+    from photofind.core.index import decoding
     from photofind.core.photos.scanning import scan_folders
 
     stats = list(scan_folders([str(folder)]))
 
     def prepare(stat: Any) -> Any:
-        return indexer._decode(indexer._read_and_hash(stat), encoder)
+        return decoding.decode(decoding.read_and_hash(stat), encoder)
 
     start = time.perf_counter()
     with ThreadPoolExecutor(workers) as pool:
@@ -403,7 +403,8 @@ def profile_search(sizes: list[int], queries: int) -> None:
 
     from benchmarks.search_bench import ensure_library, exact_top
     from photofind.core.index.store import Store
-    from photofind.core.model.encoder import Encoder, model_key
+    from photofind.core.model.encoder import Encoder
+    from photofind.core.model.ref import model_key
 
     model_dir = ensure_model()
     encoder = Encoder.load(str(model_dir), "cpu")

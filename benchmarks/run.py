@@ -221,7 +221,8 @@ class Bench:
         return best[0]
 
     def prepare(self) -> None:
-        from photofind.core.model.encoder import Encoder, model_key
+        from photofind.core.model.encoder import Encoder
+        from photofind.core.model.ref import model_key
 
         log("preparing the model and photos (cached after the first run)")
         self.model_dir = ensure_model()

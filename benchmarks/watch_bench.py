@@ -46,7 +46,7 @@ from benchmarks.make_model import ensure_model
 from benchmarks.make_photos import ensure_photos
 from benchmarks.search_bench import ensure_library, photo_path
 from photofind.core.index.store import DB_NAME
-from photofind.core.model.encoder import model_key
+from photofind.core.model.ref import model_key
 
 # The helper that drives `photofind watch` is shared with the tests that cover it.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))

@@ -271,7 +271,7 @@ class Shots:
         _settle(300)
         self._save(preview.grab(), "04-preview.png")
         preview.where_button.click()
-        _wait_until(lambda: preview.where_status.text().startswith("Yellow"), "Show Where")
+        _wait_until(lambda: preview.where_status.text().startswith("Yellow"), "Highlight Match")
         _settle(300)
         self._save(preview.grab(), "10-show-where.png")
         preview.where_button.click()
@@ -371,7 +371,7 @@ class Shots:
         window.close()
 
     def model_error(self) -> None:
-        from photofind.core.model.encoder import DEFAULT_MODEL
+        from photofind.core.model.ref import DEFAULT_MODEL
 
         # What a first run without internet looks like: the default model is not downloaded.
         window = self._window(self.scratch / "offline", model=DEFAULT_MODEL)
@@ -612,7 +612,7 @@ class Shots:
         return window
 
     def _wait_for_model(self, window: MainWindow) -> None:
-        from photofind.gui.main_window import READY_PLACEHOLDER
+        from photofind.gui.results_page import READY_PLACEHOLDER
 
         search = window.search
         _wait_until(lambda: search.placeholderText() == READY_PLACEHOLDER, "the model", 120)

@@ -110,8 +110,8 @@ def hub(
     repo_files: dict[str, bytes], cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[HubServer]:
     """The stand-in hub, with this process's huggingface_hub pointed at it and at `cache`
-    (it reads HF_ENDPOINT and HF_HOME once, at import). Every chunk is reported, and retries
-    come quickly, so tests follow the transfer chunk by chunk without timing anything."""
+    (it reads HF_ENDPOINT and HF_HOME once, at import). Every chunk is reported, so tests
+    follow the transfer chunk by chunk without timing anything."""
     from huggingface_hub import constants
 
     with HubServer({FIXTURE_REPO: repo_files}) as server:
@@ -127,5 +127,4 @@ def hub(
         from photofind.core.model import download
 
         monkeypatch.setattr(download, "PROGRESS_INTERVAL_SECONDS", 0.0)
-        monkeypatch.setattr(download, "RETRY_DELAYS_SECONDS", (0.05, 0.1, 0.2))
         yield server

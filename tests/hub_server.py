@@ -10,7 +10,8 @@ it). It serves model repos in the hub's URL layout, as huggingface_hub expects t
 Files go out in small chunks (`chunk_size`, `chunk_delay`), so a client sees many pieces.
 Test hooks: `requests` records every request (method, path, Range header); `drop_after[name]
 = n` drops the connection once after n bytes of that file; `hold[name] = (n, event)` sends n
-bytes of it, sets `event.reached`, and sends the rest only once `event` is set.
+bytes of it, sets `event.reached`, and sends the rest only once `event` is set;
+`hold_listing`, an event, holds back the answers to /api/models until it is set.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class HubServer:
         self.requests: list[Request] = []
         self.drop_after: dict[str, int] = {}
         self.hold: dict[str, Hold] = {}
+        self.hold_listing: threading.Event | None = None
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
@@ -94,6 +96,8 @@ class HubServer:
         self._server.server_close()
         for hold in self.hold.values():
             hold.release.set()
+        if self.hold_listing is not None:
+            self.hold_listing.set()
 
     def _record(self, request: Request) -> None:
         with self._lock:
@@ -140,6 +144,8 @@ def _handler(hub: HubServer) -> type[BaseHTTPRequestHandler]:
                 self._error(404, "RepoNotFound", "not found")
 
         def _api(self, repo: str, blobs: bool) -> None:
+            if hub.hold_listing is not None:
+                hub.hold_listing.wait()
             files = hub.repos.get(repo)
             if files is None:
                 self._error(404, "RepoNotFound", f"Repository {repo} not found")

@@ -137,6 +137,7 @@ def _hostile_folder(folder: Path) -> dict[str, bytes]:
     return files
 
 
+@pytest.mark.slow
 def test_broken_files_are_recorded_as_failed_and_never_returned(
     tmp_path: Path, model_dir: Path
 ) -> None:
@@ -176,7 +177,7 @@ def test_unchanged_folder_is_not_encoded_again_nor_is_the_model_loaded(
     library = Library(indexed, str(model_dir))
     for _ in library.index():
         pass
-    assert library._encoder is None  # the whole run needed no model
+    assert not library.encoder_loaded  # the whole run needed no model
     library.close()
 
 
@@ -305,6 +306,7 @@ def test_default_model_without_network_exits_2_naming_the_model_and_the_way_out(
     assert "openai/clip-vit-base-patch32" in lines[0] and "--model" in lines[0]
 
 
+@pytest.mark.slow
 def test_watch_indexes_new_and_removes_deleted_photos(model_dir: Path, tmp_path: Path) -> None:
     folder = tmp_path / "watched"
     folder.mkdir()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import math
 import os
 import threading
@@ -18,25 +17,26 @@ from photofind.core.index.indexer import IndexProgress, index_library
 from photofind.core.index.lock import index_lock
 from photofind.core.index.places import check_places, not_here
 from photofind.core.index.store import Store
-from photofind.core.model.encoder import (
-    DEFAULT_MODEL,
-    Encoder,
-    PhotoEncoder,
-    TextEncoder,
-    download_if_missing,
-    model_key,
-)
-from photofind.core.model.model_process import ModelProcess
+from photofind.core.model.encoder import PhotoEncoder, TextEncoder
+from photofind.core.model.lifecycle import ModelSlots
+from photofind.core.model.ref import DEFAULT_MODEL, model_key
 from photofind.core.photos.scanning import Scope, is_within
-from photofind.core.search.duplicates import Duplicate, photos_for_trash
+from photofind.core.search.duplicates import (
+    Duplicate,
+    describe_groups,
+    duplicate_candidates,
+    find_duplicates,
+    photos_for_trash,
+)
 from photofind.core.search.filters import Filters
-from photofind.core.search.search import Hit, Searcher
+from photofind.core.search.locate import Heatmap, locate
+from photofind.core.search.search import Hit, Searcher, load_query_photo
 from photofind.core.search.tags import Tagger, TagScore, counts, load_vocabulary
 
 if TYPE_CHECKING:
-    from photofind.core.model.download import DownloadProgress
+    from PIL import Image
 
-log = logging.getLogger(__name__)
+    from photofind.core.model.download import DownloadProgress
 
 
 def default_data_dir() -> Path:
@@ -59,21 +59,12 @@ class Library:
         model_in_child: bool = False,
     ) -> None:
         self.data_dir = data_dir
-        # The app's choice: the whole model in a child process (core.model.model_process), so
-        # loading it never freezes the window.
         self.model_in_child = model_in_child
         self.model = model
         self.device = device
-        # Hears a first run's model download (see Encoder.load); indexing's cancel stops it.
-        self.on_download = on_download
-        self._download_cancel: threading.Event | None = None
-        # Told, on the loading thread, when the whole model has loaded (the app sets it).
-        self.on_encoder_loaded: Callable[[PhotoEncoder], None] | None = None
+        self._models = ModelSlots(model, device, on_download, model_in_child)
         self.model_name = model_key(model)
         self.store = Store.open(data_dir)
-        self._encoder: Future[PhotoEncoder] | None = None
-        self._encoder_lock = threading.Lock()
-        self._text_encoder: TextEncoder | None = None
         self._tagger: tuple[dict[str, str], Tagger] | None = None
         self._filtered_out: tuple[tuple[object, ...], frozenset[int]] | None = None
         self.searcher = Searcher(
@@ -97,118 +88,50 @@ class Library:
 
     def close(self) -> None:
         self.store.close()
-        if self.encoder_loaded and self._encoder is not None:
-            encoder = self._encoder.result()
-            if isinstance(encoder, ModelProcess):
-                encoder.close()
+        self._models.close()
+
+    # The model's lifecycle lives in core.model.lifecycle; these forward to it.
+
+    @property
+    def on_download(self) -> Callable[[DownloadProgress], None] | None:
+        """Hears a first run's model download (see Encoder.load); indexing's cancel stops it."""
+        return self._models.on_download
+
+    @on_download.setter
+    def on_download(self, listener: Callable[[DownloadProgress], None] | None) -> None:
+        self._models.on_download = listener
+
+    @property
+    def on_encoder_loaded(self) -> Callable[[PhotoEncoder], None] | None:
+        """Told, on the loading thread, when the whole model has loaded (the app sets it)."""
+        return self._models.on_loaded
+
+    @on_encoder_loaded.setter
+    def on_encoder_loaded(self, listener: Callable[[PhotoEncoder], None] | None) -> None:
+        self._models.on_loaded = listener
 
     def encoder(self, cancel: threading.Event | None = None) -> PhotoEncoder:
-        """The whole model, for encoding photos; loading it may first download it (`cancel`
-        stops that). Waits for a load `load_encoder_in_background` started."""
-        loading = self.load_encoder_in_background(cancel)
-        try:
-            return loading.result()
-        except BaseException:
-            self._forget_failed_load(loading)
-            raise
+        """The whole model, for encoding photos (see ModelSlots.encoder)."""
+        return self._models.encoder(cancel)
 
     def load_encoder_in_background(
         self, cancel: threading.Event | None = None
     ) -> Future[PhotoEncoder]:
-        """Start loading the whole model on a thread of its own, unless that has begun. torch
-        and transformers take seconds to import: meanwhile this library's own thread goes on
-        answering queries, which need neither (see `text_encoder`)."""
-        with self._encoder_lock:
-            if self._encoder is None:
-                loading: Future[PhotoEncoder] = Future()
-                loading.set_running_or_notify_cancel()
-                self._encoder = loading
-                threading.Thread(
-                    target=self._load_encoder,
-                    args=(loading, cancel or self._download_cancel),
-                    name="photofind-model-load",
-                    daemon=True,
-                ).start()
-            return self._encoder
-
-    def _load_encoder(self, loading: Future[PhotoEncoder], cancel: threading.Event | None) -> None:
-        encoder: PhotoEncoder
-        try:
-            if self.model_in_child:
-                # Leaves a core to the window: the model's math would take every core.
-                threads = max(1, (os.cpu_count() or 2) - 1)
-                encoder = ModelProcess.start(self.model, self.device, threads)
-            else:
-                encoder = Encoder.load(
-                    self.model, self.device, on_download=self.on_download, cancel=cancel
-                )
-        except BaseException as exc:
-            loading.set_exception(exc)
-            return
-        if self.on_encoder_loaded is not None:
-            try:
-                self.on_encoder_loaded(encoder)
-            except Exception:  # the model is loaded all the same
-                log.exception("on_encoder_loaded failed")
-        loading.set_result(encoder)
-
-    def _forget_failed_load(self, loading: Future[PhotoEncoder]) -> None:
-        """A load that failed is tried again on the next call (the model may be fixed)."""
-        with self._encoder_lock:
-            if self._encoder is loading and loading.exception() is not None:
-                self._encoder = None
+        return self._models.load_encoder_in_background(cancel)
 
     def encoder_if_ready(self) -> PhotoEncoder | None:
-        """The whole model if it has loaded, else None after starting its load; raises what
-        a failed load raised."""
-        loading = self.load_encoder_in_background()
-        return self.encoder() if loading.done() else None
+        return self._models.encoder_if_ready()
 
     @property
     def encoder_loaded(self) -> bool:
-        loading = self._encoder
-        return loading is not None and loading.done() and loading.exception() is None
+        return self._models.encoder_loaded
 
     def load_text_encoder_in_background(self, cancel: threading.Event) -> Future[TextEncoder]:
-        """`text_encoder` on a thread of its own (on a first run it downloads the model
-        first): the library's own thread goes on changing folders meanwhile. Use nothing
-        that needs the text encoder until the future is done."""
-        loading: Future[TextEncoder] = Future()
-        loading.set_running_or_notify_cancel()
-
-        def load() -> None:
-            try:
-                loading.set_result(self.text_encoder(cancel))
-            except BaseException as exc:
-                loading.set_exception(exc)
-
-        threading.Thread(target=load, name="photofind-text-model-load", daemon=True).start()
-        return loading
+        return self._models.load_text_encoder_in_background(cancel)
 
     def text_encoder(self, cancel: threading.Event | None = None) -> TextEncoder:
-        """What text queries need. For the CLIP family that is core.model.text_tower, which needs
-        neither torch nor transformers: a search starts in well under a second, and the app
-        answers queries while the whole model loads. Other families load their text tower
-        through transformers. A hub model not downloaded yet is downloaded first."""
-        if self._text_encoder is None:
-            from photofind.core.model.text_tower import ClipTextTower
-
-            cancel = cancel or self._download_cancel
-            download_if_missing(self.model, self.on_download, cancel)
-            self._text_encoder = ClipTextTower.load(self.model)
-            if self._text_encoder is None:
-                self._text_encoder = (
-                    self.encoder()
-                    if self.encoder_loaded
-                    else Encoder.load(
-                        self.model,
-                        self.device,
-                        on_download=self.on_download,
-                        cancel=cancel,
-                        text_only=True,
-                    )
-                )
-        return self._text_encoder
+        """What text queries need, without torch for the CLIP family (ModelSlots.text_encoder)."""
+        return self._models.text_encoder(cancel)
 
     def tagger(self) -> Tagger:
         """Tags of the vocabulary in tags.txt (read each time, so edits apply at once), for
@@ -295,6 +218,19 @@ class Library:
             self._filtered_out = (key, filters.excluded(self.store))
         return self._filtered_out[1]
 
+    def locate(
+        self, photo: str | Path, query: str, max_side: int | None = None
+    ) -> tuple[Image.Image, Heatmap]:
+        """Where in `photo` the query matches: the photo (scaled down to `max_side`) and the
+        heatmap of its patches' scores (core.search.locate), made with the whole model."""
+        from PIL import Image
+
+        image = load_query_photo(photo)
+        if max_side is not None:
+            image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        vector, _ = self.searcher.query_vector(query)
+        return image, locate(self.encoder(), image, vector)
+
     def describe(self, photo: str, top: int = 5) -> list[TagScore]:
         """The tags that best describe a photo (in the library or not), with probabilities."""
         vector, _ = self.searcher.photo_vector(photo)
@@ -311,6 +247,48 @@ class Library:
     def photos_for_trash(self, photo_ids: Sequence[int]) -> list[Duplicate]:
         """The photos `photo_ids` as the trash's checks take them (core.search.duplicates)."""
         return photos_for_trash(self.store, photo_ids)
+
+    def duplicates(
+        self,
+        threshold: float,
+        progress: Callable[[float], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> list[list[Duplicate]]:
+        """Groups of near-identical photos (core.search.duplicates.find_duplicates)."""
+        return find_duplicates(self.store, self.model_name, threshold, progress, cancel)
+
+    def duplicate_candidates(self, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+        """What `duplicates` groups, for grouping on another thread (group_rows) while this
+        one answers searches; `describe_duplicates` turns the groups into photos."""
+        return duplicate_candidates(self.store, self.model_name, threshold)
+
+    def describe_duplicates(
+        self, ids: np.ndarray, matrix: np.ndarray, groups: list[np.ndarray], threshold: float
+    ) -> list[list[Duplicate]]:
+        return describe_groups(self.store, ids, matrix, groups, threshold)
+
+    def folders(self) -> list[str]:
+        return self.store.folders()
+
+    def excluded(self) -> list[str]:
+        return self.store.excluded()
+
+    def places(self) -> dict[str, int]:
+        """Where the library's photos are: folders, mount points and linked folders, with
+        the device each was last seen on (core.index.places)."""
+        return self.store.places()
+
+    def counts(self) -> dict[str, int]:
+        """Photos indexed, failed and pending for this library's model."""
+        return self.store.counts(self.store.find_model(self.model_name))
+
+    def all_paths(self) -> list[str]:
+        """Every indexed photo's path."""
+        return self.store.all_paths()
+
+    def failures(self) -> list[tuple[str, str]]:
+        """(path, reason) of every photo that could not be read."""
+        return self.store.failures()
 
     def without_unavailable(self, hits: list[Hit]) -> tuple[list[Hit], list[str]]:
         """The hits whose place can be reached now, and the places that cannot (see
@@ -377,7 +355,7 @@ class Library:
         The model is loaded only once something needs encoding; with `model_in_background`
         on a thread of its own, while the run yields "loading" progress (the app answers
         queries between yields)."""
-        self._download_cancel = cancel
+        self._models.download_cancel = cancel
         with index_lock(self.data_dir, wait=wait_for_lock):
             final = None
             for progress in index_library(

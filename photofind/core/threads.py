@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 
 # Linux nice value for decoding and thumbnail threads: on a 2-core machine four of them
@@ -19,7 +20,9 @@ def lower_this_threads_priority() -> None:
     if getattr(_done, "lowered", False):
         return
     _done.lowered = True
-    if not hasattr(os, "setpriority") or not hasattr(threading, "get_native_id"):
+    # Only Linux gives each thread a nice value of its own: macOS and the BSDs would take the
+    # thread id for a process id, and Windows has no setpriority. There threads keep theirs.
+    if not sys.platform.startswith("linux"):
         return
     try:
         tid = threading.get_native_id()

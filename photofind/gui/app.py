@@ -12,9 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from photofind.core.library import default_data_dir
-from photofind.core.model.encoder import DEFAULT_MODEL
-from photofind.core.model.text_tower import load_early
+from photofind.core.api import DEFAULT_MODEL, default_data_dir, load_early
 from photofind.gui.desktop import release_clipboard
 from photofind.gui.icon import APP_ID, app_icon
 from photofind.gui.main_window import MainWindow

@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
-from photofind.core.threads import lower_this_threads_priority
+from photofind.core.api import lower_this_threads_priority
 
 
 class _Delivery(QObject):

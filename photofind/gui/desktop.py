@@ -63,7 +63,7 @@ def show_in_folder(path: str, parent: QObject) -> None:
         subprocess.Popen(["open", "-R", path])
     elif sys.platform == "win32":
         subprocess.Popen(["explorer", "/select,", os.path.normpath(path)])
-    elif not _show_items_over_dbus(path, parent):
+    elif not show_items_over_dbus(path, parent):
         _open_folder(path)
 
 
@@ -71,7 +71,7 @@ def _open_folder(path: str) -> None:
     QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(path)))
 
 
-def _show_items_over_dbus(path: str, parent: QObject) -> bool:
+def show_items_over_dbus(path: str, parent: QObject) -> bool:
     """Ask the freedesktop file manager to show the file. Asynchronous: a file manager that is
     slow to start must not freeze the window. Falls back to opening the folder on error."""
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout
 
-from photofind.core.model.download import DownloadProgress
+from photofind.core.api import DownloadProgress
 from photofind.gui.status_text import time_left
 from photofind.gui.style import banner_frame, bold, mute, plain_label
 from photofind.units import human_size

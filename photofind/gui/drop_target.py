@@ -7,7 +7,7 @@ import os
 
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 
-from photofind.core.photos.imaging import is_photo_name
+from photofind.core.api import is_photo_name
 from photofind.gui.results_model import from_this_grid
 
 

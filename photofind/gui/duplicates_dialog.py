@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import threading
-from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QPixmap
@@ -23,23 +22,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photofind.core.index.store import Store
-from photofind.core.search.duplicates import DEFAULT_THRESHOLD, Duplicate, find_duplicates
+from photofind.core.api import DEFAULT_THRESHOLD, Duplicate
 from photofind.gui import desktop
-from photofind.gui.background import Background
 from photofind.gui.style import home_relative, mute, plain_label, plain_tooltip
 from photofind.gui.thumbnail_loader import ThumbnailLoader
 from photofind.gui.trash import Choice, trash_chosen
+from photofind.gui.worker import LibraryWorker
 from photofind.units import human_size
 
 THUMBNAIL_SIDE = 180
+# The group list shows each group's kept photo, small.
+GROUP_ICON_SIDE = 48
 PATH_ROLE = Qt.ItemDataRole.UserRole
 
 
 def duplicate_label(dup: Duplicate, kept: bool) -> str:
     """E.g. "IMG_0042 (1).jpg / similarity 0.998 / 4,000 × 3,000 · 3.9 MB", and "less
     alike — not ticked" or "also at best.jpg" where they apply."""
-    lines = [os.path.basename(dup.path), "kept" if kept else f"similarity {dup.score:.3f}"]
+    lines = [
+        os.path.basename(dup.path),
+        "Kept (the largest)" if kept else f"similarity {dup.score:.3f}",
+    ]
     if not kept and not dup.alike_kept:
         lines.append("less alike — not ticked")
     sizes = [f"{dup.width:,} × {dup.height:,}"] if dup.width and dup.height else []
@@ -55,15 +58,15 @@ def duplicate_label(dup: Duplicate, kept: bool) -> str:
 class DuplicatesDialog(QDialog):
     trashed = Signal(list)  # paths moved to the trash: the library should forget them
 
-    def __init__(
-        self, data_dir: Path, model_name: str, thumbnails: ThumbnailLoader, parent: QWidget
-    ) -> None:
+    def __init__(self, worker: LibraryWorker, thumbnails: ThumbnailLoader, parent: QWidget) -> None:
         super().__init__(parent)
         self.setWindowTitle("Duplicates")
-        self._data_dir = data_dir
-        self._model_name = model_name
+        # The library worker reads the library; this dialog only shows and trashes.
+        self._worker = worker
+        self._request = 0
+        worker.duplicatesFound.connect(self._found)
+        worker.duplicatesFailed.connect(self._failed)
         self._thumbnails = thumbnails
-        self._jobs = Background(threads=1)
         self._cancel = threading.Event()
         self._progress = 0.0
         self.groups: list[list[Duplicate]] = []
@@ -71,6 +74,20 @@ class DuplicatesDialog(QDialog):
         # Ticked, see the ticks as they were left.
         self._ticked: set[str] = set()
 
+        layout = QVBoxLayout(self)
+        layout.addLayout(self._build_search_row())
+        layout.addWidget(self._build_lists(), 1)
+        layout.addLayout(self._build_actions())
+        self.resize(1000, 640)
+
+        self._poll = QTimer(self)
+        self._poll.setInterval(100)
+        self._poll.timeout.connect(lambda: self.bar.setValue(round(self._progress * 100)))
+        thumbnails.thumbnailReady.connect(self._thumbnail_ready)
+        self._update_buttons()
+
+    def _build_search_row(self) -> QHBoxLayout:
+        """The similarity asked, Find and Stop, and the progress or the summary."""
         self.threshold = QDoubleSpinBox()
         self.threshold.setRange(0.80, 1.0)
         self.threshold.setDecimals(3)
@@ -89,16 +106,24 @@ class DuplicatesDialog(QDialog):
         self.summary = plain_label()
         mute(self.summary)
         top = QHBoxLayout()
-        top.addWidget(plain_label("Similarity at least"))
+        similarity = plain_label("Similarity at least")
+        similarity.setBuddy(self.threshold)  # which also names it for a screen reader
+        top.addWidget(similarity)
         top.addWidget(self.threshold)
         top.addWidget(self.find_button)
         top.addWidget(self.cancel_button)
         top.addWidget(self.bar, 1)
         top.addWidget(self.summary, 1)
+        return top
 
+    def _build_lists(self) -> QSplitter:
+        """The groups beside the photos of the chosen group."""
         self.group_list = QListWidget()
+        self.group_list.setAccessibleName("Groups of alike photos")
+        self.group_list.setIconSize(QSize(GROUP_ICON_SIDE, GROUP_ICON_SIDE))
         self.group_list.currentRowChanged.connect(self._show_group)
         self.photos = QListWidget()
+        self.photos.setAccessibleName("Photos of the group; ticked ones go to the trash")
         self.photos.setViewMode(QListView.ViewMode.IconMode)
         self.photos.setIconSize(QSize(THUMBNAIL_SIDE, THUMBNAIL_SIDE))
         self.photos.setResizeMode(QListView.ResizeMode.Adjust)
@@ -114,7 +139,10 @@ class DuplicatesDialog(QDialog):
         splitter.addWidget(self.group_list)
         splitter.addWidget(self.photos)
         splitter.setSizes([260, 700])
+        return splitter
 
+    def _build_actions(self) -> QHBoxLayout:
+        """The hint on what ticks mean, and what to do with the ticked photos."""
         self.hint = plain_label(
             "Ticked photos go to the trash; untick any you want to keep. The first photo of "
             "each group (the largest) is kept unless you tick it; photos less alike it than "
@@ -136,18 +164,7 @@ class DuplicatesDialog(QDialog):
         bottom.addWidget(self.trash_button)
         bottom.addWidget(self.trash_all_button)
         bottom.addWidget(close)
-
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(splitter, 1)
-        layout.addLayout(bottom)
-        self.resize(1000, 640)
-
-        self._poll = QTimer(self)
-        self._poll.setInterval(100)
-        self._poll.timeout.connect(lambda: self.bar.setValue(round(self._progress * 100)))
-        thumbnails.thumbnailReady.connect(self._thumbnail_ready)
-        self._update_buttons()
+        return bottom
 
     # -- finding --------------------------------------------------------------
 
@@ -159,36 +176,32 @@ class DuplicatesDialog(QDialog):
         self.bar.show()
         self.summary.hide()
         self._poll.start()
-        threshold = self.threshold.value()
-        data_dir, model_name, cancel = self._data_dir, self._model_name, self._cancel
-
-        def job() -> list[list[Duplicate]]:
-            # Its own connection: this runs on a pool thread, beside the library worker.
-            store = Store.open(data_dir)
-            try:
-                return find_duplicates(
-                    store, model_name, threshold, progress=self._set_progress, cancel=cancel
-                )
-            finally:
-                store.close()
-
-        self._jobs.submit(job, self._found)
+        self._request += 1
+        self._worker.find_duplicates(
+            self._request, self.threshold.value(), self._set_progress, self._cancel
+        )
 
     def _set_progress(self, fraction: float) -> None:
         self._progress = fraction
 
-    def _found(self, result: object) -> None:
+    def _searched(self) -> None:
         self._poll.stop()
         self.find_button.setEnabled(True)
         self.cancel_button.hide()
         self.bar.hide()
         self.summary.show()
-        if isinstance(result, Exception):
-            stopped = self._cancel.is_set()
-            self.summary.setText("Stopped." if stopped else f"This did not work: {result}")
+
+    def _failed(self, request: int, why: str) -> None:
+        if request != self._request:
+            return  # an earlier search's
+        self._searched()
+        self.summary.setText("Stopped." if self._cancel.is_set() else f"This did not work: {why}")
+
+    def _found(self, request: int, groups: list[list[Duplicate]]) -> None:
+        if request != self._request:
             return
-        assert isinstance(result, list)
-        self.groups = result
+        self._searched()
+        self.groups = groups
         self._ticked = {d.path for g in self.groups for d in g[1:] if d.alike_kept}
         self._list_groups()
         photos = sum(len(g) for g in self.groups)
@@ -208,6 +221,8 @@ class DuplicatesDialog(QDialog):
         for group in self.groups:
             item = QListWidgetItem(f"{len(group)} photos · {os.path.basename(group[0].path)}")
             item.setToolTip(plain_tooltip(*(home_relative(d.path) for d in group)))
+            item.setData(PATH_ROLE, group[0].path)
+            self._set_icon(item, GROUP_ICON_SIDE)  # the kept photo: groups are told apart by eye
             self.group_list.addItem(item)
 
     # -- one group ------------------------------------------------------------
@@ -230,10 +245,10 @@ class DuplicatesDialog(QDialog):
         self.photos.setCurrentRow(-1)
         self._update_buttons()
 
-    def _set_icon(self, item: QListWidgetItem) -> None:
+    def _set_icon(self, item: QListWidgetItem, logical_side: int = THUMBNAIL_SIDE) -> None:
         # Device pixels, so that the photos are sharp on a 2x screen.
         ratio = self.devicePixelRatioF()
-        side = round(THUMBNAIL_SIDE * ratio)
+        side = round(logical_side * ratio)
         pixmap = self._thumbnails.pixmap(item.data(PATH_ROLE), side)
         if pixmap is None:
             # Until the thumbnail is ready: an empty square of the same size, so the cell is
@@ -249,10 +264,11 @@ class DuplicatesDialog(QDialog):
         item.setIcon(icon)
 
     def _thumbnail_ready(self, path: str) -> None:
-        for i in range(self.photos.count()):
-            item = self.photos.item(i)
-            if item.data(PATH_ROLE) == path:
-                self._set_icon(item)
+        for view, side in ((self.photos, THUMBNAIL_SIDE), (self.group_list, GROUP_ICON_SIDE)):
+            for i in range(view.count()):
+                item = view.item(i)
+                if item.data(PATH_ROLE) == path:
+                    self._set_icon(item, side)
 
     def _group(self) -> list[Duplicate]:
         row = self.group_list.currentRow()
@@ -323,4 +339,3 @@ class DuplicatesDialog(QDialog):
 
     def shutdown(self) -> None:
         self._cancel.set()
-        self._jobs.shutdown()

@@ -15,12 +15,13 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
+    QLabel,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from photofind.core.search.filters import FILE_TYPES, Filters, Sort
+from photofind.core.api import FILE_TYPES, Filters, Sort
 from photofind.gui.style import bold, home_relative, mute, plain_label, plain_tooltip
 
 # The file types offered, in the order people meet them, as they are usually written.
@@ -60,13 +61,31 @@ class FiltersPopup(QFrame):
         self._folder_index = 0  # to go back to when choosing another folder is cancelled
         self._library_folders: tuple[str, ...] | None = None
 
+        title_row = self._build_title_row()
+        self._build_dates()
+        self._build_folder()
+        types = self._build_types()
+        self._build_order()
+        self._build_close_only()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 10, 14, 12)
+        layout.setSpacing(10)
+        layout.addLayout(title_row)
+        layout.addLayout(self._lay_out_grid(types))
+        self.set_filters(APP_DEFAULT)
+
+    # -- building -----------------------------------------------------------------
+
+    def _build_title_row(self) -> QHBoxLayout:
         self.reset_button = QPushButton("Reset")
         self.reset_button.setToolTip("All photos, best match first, only close matches")
         self.reset_button.clicked.connect(self.reset)
         title_row = QHBoxLayout()
         title_row.addWidget(bold(plain_label("Filters")), 1)
         title_row.addWidget(self.reset_button)
+        return title_row
 
+    def _build_dates(self) -> None:
         today = QDate.currentDate()
         self.from_check = QCheckBox("From")
         self.from_date = _date_edit(QDate(today.year(), 1, 1))
@@ -76,15 +95,18 @@ class FiltersPopup(QFrame):
             check.toggled.connect(edit.setEnabled)
             check.toggled.connect(self._changed)
             edit.dateChanged.connect(self._changed)
-        date_note = plain_label("The date a photo was taken, else its file's date")
-        mute(date_note)
+        # The ticks name the dates beside them for sight; a screen reader needs it said.
+        self.from_date.setAccessibleName("From date")
+        self.to_date.setAccessibleName("To date")
 
+    def _build_folder(self) -> None:
         self.folder = QComboBox()
         self.folder.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.folder.setMinimumContentsLength(18)
         self.set_folders(())
         self.folder.activated.connect(self._folder_chosen)
 
+    def _build_types(self) -> QGridLayout:
         self.type_checks: dict[str, QCheckBox] = {}
         types = QGridLayout()
         types.setHorizontalSpacing(12)
@@ -93,14 +115,15 @@ class FiltersPopup(QFrame):
             check.toggled.connect(self._changed)
             self.type_checks[name] = check
             types.addWidget(check, i // 3, i % 3)
-        types_note = plain_label("None ticked: every type")
-        mute(types_note)
+        return types
 
+    def _build_order(self) -> None:
         self.sort = QComboBox()
         for key, label in SORT_LABELS.items():
             self.sort.addItem(label, key)
         self.sort.currentIndexChanged.connect(self._changed)
 
+    def _build_close_only(self) -> None:
         self.close_only = QCheckBox("Only close matches")
         self.close_only.setToolTip(
             plain_tooltip(
@@ -110,6 +133,12 @@ class FiltersPopup(QFrame):
         )
         self.close_only.toggled.connect(self._changed)
 
+    def _lay_out_grid(self, types: QGridLayout) -> QGridLayout:
+        """Each control beside its label, with a muted note under those that need one."""
+        date_note = plain_label("The date a photo was taken, else its file's date")
+        mute(date_note)
+        types_note = plain_label("None ticked: every type")
+        mute(types_note)
         grid = QGridLayout()
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(6)
@@ -118,21 +147,15 @@ class FiltersPopup(QFrame):
         grid.addWidget(self.to_check, 1, 0)
         grid.addWidget(self.to_date, 1, 1)
         grid.addWidget(date_note, 2, 1)
-        grid.addWidget(plain_label("Folder"), 3, 0)
+        grid.addWidget(_label_for("Folder", self.folder), 3, 0)
         grid.addWidget(self.folder, 3, 1)
         grid.addWidget(plain_label("Type"), 4, 0, Qt.AlignmentFlag.AlignTop)
         grid.addLayout(types, 4, 1)
         grid.addWidget(types_note, 5, 1)
-        grid.addWidget(plain_label("Order"), 6, 0)
+        grid.addWidget(_label_for("Order", self.sort), 6, 0)
         grid.addWidget(self.sort, 6, 1)
         grid.addWidget(self.close_only, 7, 0, 1, 2)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(14, 10, 14, 12)
-        layout.setSpacing(10)
-        layout.addLayout(title_row)
-        layout.addLayout(grid)
-        self.set_filters(APP_DEFAULT)
+        return grid
 
     # -- what is chosen ---------------------------------------------------------
 
@@ -255,6 +278,14 @@ class FiltersPopup(QFrame):
     def _changed(self) -> None:
         if not self._quiet:
             self.changed.emit()
+
+
+def _label_for(text: str, control: QWidget) -> QLabel:
+    """A label tied to its control: a screen reader names the control by it."""
+    label = plain_label(text)
+    label.setBuddy(control)
+    control.setAccessibleName(text)
+    return label
 
 
 def _date_edit(day: QDate) -> QDateEdit:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photofind.core.photos.scanning import is_within
+from photofind.core.api import is_within
 from photofind.gui.folder_choice import choose_photo_folder, confirm_removal
 from photofind.gui.style import bold, home_relative, plain_label, plain_tooltip
 from photofind.gui.worker import LibraryState
@@ -45,6 +45,7 @@ class FoldersDialog(QDialog):
         )
 
         self.folder_list = QListWidget()
+        self.folder_list.setAccessibleName("Library folders")
         self.folder_list.setAlternatingRowColors(True)
         self.add_button = QPushButton("Add Folder…")
         self.remove_button = QPushButton("Remove")
@@ -52,6 +53,7 @@ class FoldersDialog(QDialog):
         self.remove_button.clicked.connect(self._remove_folder)
 
         self.excluded_list = QListWidget()
+        self.excluded_list.setAccessibleName("Left-out subfolders")
         self.excluded_list.setAlternatingRowColors(True)
         self.exclude_button = QPushButton("Leave Out Subfolder…")
         self.include_button = QPushButton("Include Again")

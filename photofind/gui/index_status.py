@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressBar, QPushButton, QStatusBar
 
-from photofind.core.index.indexer import IndexProgress
+from photofind.core.api import IndexProgress
 from photofind.gui.status_text import index_status, library_summary
 from photofind.gui.style import home_relative, plain_label
 from photofind.gui.worker import LibraryState

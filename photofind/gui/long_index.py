@@ -8,7 +8,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
 from PySide6.QtWidgets import QStatusBar, QSystemTrayIcon
 
-from photofind.core.index.indexer import IndexProgress
+from photofind.core.api import IndexProgress
 from photofind.gui.icon import app_icon
 from photofind.gui.worker import LibraryWorker
 

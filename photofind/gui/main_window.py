@@ -12,22 +12,15 @@ from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
-    QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
     QKeySequence,
     QShortcut,
 )
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu
 
-from photofind import __version__
-from photofind.core.index.indexer import IndexProgress
-from photofind.core.model.download import DownloadProgress
-from photofind.core.model.encoder import model_key
-from photofind.core.photos.thumbnails import ThumbnailCache
-from photofind.gui import desktop
+from photofind.core.api import DownloadProgress, IndexProgress, ThumbnailCache
 from photofind.gui.background import Background
-from photofind.gui.dialog_geometry import remember_geometry
 from photofind.gui.drop_target import dropped_path
 from photofind.gui.duplicates_dialog import DuplicatesDialog
 from photofind.gui.folder_choice import choose_photo_folder
@@ -47,23 +40,17 @@ from photofind.gui.results_page import (
 )
 from photofind.gui.search_flow import SearchFlow
 from photofind.gui.settings import AppSettings, Preferences
-from photofind.gui.settings_dialog import SettingsDialog
-from photofind.gui.shortcuts_dialog import ShortcutsDialog
 from photofind.gui.style import plain_tooltip, sentence
 from photofind.gui.thumbnail_loader import ThumbnailLoader
 from photofind.gui.thumbnail_pruner import ThumbnailPruner
 from photofind.gui.trash import PhotoTrash
 from photofind.gui.view_options import ViewOptions
+from photofind.gui.window_dialogs import WindowDialogs
+from photofind.gui.window_menus import fill_menu_bar
+from photofind.gui.window_viewer import WindowViewer
 from photofind.gui.worker import LibraryState, LibraryWorker, ModelProblem
-from photofind.logfile import LOG_NAME
 
 log = logging.getLogger(__name__)
-
-# The heatmap is computed on a scaled-down photo anyway (core.search.locate); this is what it
-# is drawn over in the preview.
-LOCATE_MAX_SIDE = 1600
-
-__all__ = ["FAILED_PLACEHOLDER", "LOADING_PLACEHOLDER", "READY_PLACEHOLDER", "MainWindow"]
 
 
 class MainWindow(QMainWindow):
@@ -74,24 +61,40 @@ class MainWindow(QMainWindow):
         self._prefs = prefs
         self._state: LibraryState | None = None
         self._closed = False
-        self.preview: PreviewDialog | None = None
-        self.folders_dialog: FoldersDialog | None = None
-        self.duplicates_dialog: DuplicatesDialog | None = None
         self._data_dir = data_dir
 
+        self._make_library_parts(data_dir, prefs)
+        self._make_window_parts(settings, prefs)
+        self._build_actions()
+        fill_menu_bar(self.menuBar(), self)
+        self._connect()
+
+        geometry = settings.window_geometry()
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1100, 760)
+        self.setAcceptDrops(True)
+        self.search.setFocus()
+        # The model loads in the worker, which starts once the event loop runs, so the window
+        # is on screen before any slow work begins.
+        QTimer.singleShot(0, self._start_worker)
+
+    def _make_library_parts(self, data_dir: Path, prefs: Preferences) -> None:
+        """The worker, the pools and the models that stand between it and the widgets."""
         # Two pools: a new query drops the queued thumbnails, never a preview being loaded.
         self.thumbnail_jobs = Background()
         self.photo_jobs = Background(threads=2)
         cache = ThumbnailCache(data_dir)
         self.thumbnails = ThumbnailLoader(cache, self.thumbnail_jobs)
-        self.thumbnail_pruner = ThumbnailPruner(
-            cache, data_dir, self.photo_jobs, prefs.thumbnail_cache_bytes
-        )
         self.results = ResultsModel()
         self.worker = LibraryWorker(
             data_dir, prefs.model, prefs.device, prefs.index_on_start, prefs.search_index
         )
+        self.thumbnail_pruner = ThumbnailPruner(
+            cache, self.worker, self.photo_jobs, prefs.thumbnail_cache_bytes
+        )
 
+    def _make_window_parts(self, settings: AppSettings, prefs: Preferences) -> None:
+        """The results page and everything around it: status, notices, actions, dialogs."""
         self.page = ResultsPage(self.results, self.thumbnails, prefs.thumbnail_size)
         self.setCentralWidget(self.page)
         # The parts tests and dialogs reach for, under their everyday names.
@@ -111,22 +114,33 @@ class MainWindow(QMainWindow):
         )
         self.view_options = ViewOptions(self.grid, settings, self)
         self.trash = PhotoTrash(self.worker, self.results, self)
-        self._build_actions()
-        self._build_menus()
-        self._connect()
-
-        geometry = settings.window_geometry()
-        if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1100, 760)
-        self.setAcceptDrops(True)
-        self.search.setFocus()
-        # The model loads in the worker, which starts once the event loop runs, so the window
-        # is on screen before any slow work begins.
-        QTimer.singleShot(0, self._start_worker)
+        self.viewer = WindowViewer(
+            self,
+            self.grid,
+            self.results,
+            self.worker,
+            self.trash,
+            settings,
+            (self.photo_jobs, self.thumbnails),
+            self.find_similar,
+        )
+        self.dialogs = WindowDialogs(self, self.worker, settings, self.thumbnails, self.add_folder)
 
     @property
     def context_menu(self) -> QMenu | None:
         return self.photo_actions.context_menu
+
+    @property
+    def preview(self) -> PreviewDialog | None:
+        return self.viewer.dialog
+
+    @property
+    def folders_dialog(self) -> FoldersDialog | None:
+        return self.dialogs.folders
+
+    @property
+    def duplicates_dialog(self) -> DuplicatesDialog | None:
+        return self.dialogs.duplicates
 
     # -- building -------------------------------------------------------------
 
@@ -161,46 +175,12 @@ class MainWindow(QMainWindow):
             [key(key.StandardKey.ZoomOut)],
         )
         self.duplicates_action = self._action("Find Duplicates…", self.show_duplicates)
-        self.about_action = self._action("About Photofind", self._about)
+        self.about_action = self._action(
+            "About Photofind", lambda: self.dialogs.show_about(self._data_dir)
+        )
         self.shortcuts_action = self._action("Keyboard Shortcuts", self.show_shortcuts)
         self.escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         self.escape.activated.connect(self.flow.go_back)
-
-    def _build_menus(self) -> None:
-        photo = self.photo_actions
-        view_options = self.view_options.actions.values()
-        menus: list[tuple[str, list[QAction | None]]] = [
-            (
-                "&File",
-                [
-                    *(self.add_folder_action, self.folders_action, self.reindex_action, None),
-                    *(self.settings_action, None, self.quit_action),
-                ],
-            ),
-            (
-                "&Edit",
-                [
-                    *(photo.copy_path, photo.copy_image, photo.copy_to_folder, None),
-                    *(self.find_action, self.duplicates_action),
-                ],
-            ),
-            ("&View", [self.bigger_action, self.smaller_action, None, *view_options]),
-            (
-                "&Photo",
-                [
-                    *(photo.similar, photo.preview, None, photo.open, photo.show_in_folder),
-                    *(None, photo.trash),
-                ],
-            ),
-            ("&Help", [self.shortcuts_action, self.about_action]),
-        ]
-        for title, actions in menus:
-            menu = self.menuBar().addMenu(title)
-            for action in actions:
-                if action is None:
-                    menu.addSeparator()
-                else:
-                    menu.addAction(action)
 
     def _connect(self) -> None:
         w, flow = self.worker, self.flow
@@ -220,7 +200,7 @@ class MainWindow(QMainWindow):
         w.indexFinished.connect(self._index_finished)
         w.problem.connect(lambda message: self.notices.show_notice(sentence(message)))
         # Its row would now be another photo.
-        flow.resultsReplaced.connect(lambda: self.preview and self.preview.close())
+        flow.resultsReplaced.connect(self.viewer.close)
         self.search.leaveDown.connect(flow.enter_grid)
         self.message.button.clicked.connect(self._start_page_button)
         self.message.other_button.clicked.connect(self.choose_folder_to_add)
@@ -278,10 +258,16 @@ class MainWindow(QMainWindow):
         self._state = state
         self.index_status.library_changed(state)
         self.page.filters_popup.set_folders(state.folders)
-        if self.folders_dialog is not None:
-            self.folders_dialog.set_state(state)
+        self.dialogs.library_changed(state)
         self.flow.has_folders = bool(state.folders)
+        self._offer_search(self.flow.has_folders)
         self.flow.show_start_page()
+
+    def _offer_search(self, offered: bool) -> None:
+        # Nothing to search or filter before the first folder: the start page's button is
+        # the one thing to do.
+        self.search.setEnabled(offered)
+        self.page.filters_button.setEnabled(offered)
 
     def _index_finished(self, progress: IndexProgress) -> None:
         self.index_status.finished()
@@ -303,38 +289,8 @@ class MainWindow(QMainWindow):
     # -- preview --------------------------------------------------------------
 
     def _preview_index(self, index: QModelIndex) -> None:
-        if self.preview is None:
-            self.preview = PreviewDialog(self.results, self.photo_jobs, self.thumbnails, self)
-            remember_geometry(self.preview, self._settings, "viewer")
-            self.preview.findSimilar.connect(self._find_similar_from_preview)
-            self.preview.openRequested.connect(lambda path: desktop.open_files([path]))
-            self.preview.showInFolderRequested.connect(
-                lambda path: desktop.show_in_folder(path, self)
-            )
-            self.preview.rowChanged.connect(
-                lambda row: self.grid.setCurrentIndex(self.results.index(row))
-            )
-            self.preview.locateRequested.connect(
-                lambda photo, query: self.worker.locate(photo, query, LOCATE_MAX_SIDE)
-            )
-            self.worker.locateReady.connect(self.preview.show_heatmap)
-            self.preview.describeRequested.connect(self.worker.describe)
-            self.worker.described.connect(self.preview.show_tags)
-            self.worker.locateFailed.connect(self.preview.heatmap_failed)
-            self.preview.trashRequested.connect(
-                lambda path: self.trash.request([path], self.preview)
-            )
         query = self.flow.query
-        self.preview.set_query(query.text if query is not None else None)
-        self.preview.show_row(index.row())
-        self.preview.show()
-        self.preview.raise_()
-        self.preview.activateWindow()
-
-    def _find_similar_from_preview(self, path: str) -> None:
-        if self.preview is not None:
-            self.preview.close()
-        self.find_similar(path)
+        self.viewer.show_row(index.row(), query.text if query is not None else None)
 
     # -- folders, settings, model ---------------------------------------------
 
@@ -354,56 +310,35 @@ class MainWindow(QMainWindow):
         folder = os.path.abspath(folder)
         self.worker.add_folder(folder)
         self.index_status.folder_added(folder)
+        self._offer_search(True)  # at once: a person may type before the library says so
 
     def show_folders(self) -> None:
-        if self.folders_dialog is None:
-            self.folders_dialog = FoldersDialog(self)
-            remember_geometry(self.folders_dialog, self._settings, "folders_dialog")
-            self.folders_dialog.addFolder.connect(self.add_folder)
-            self.folders_dialog.removeFolder.connect(self.worker.remove_folder)
-            self.folders_dialog.setExcluded.connect(self.worker.set_excluded)
-        if self._state is not None:
-            self.folders_dialog.set_state(self._state)
-        self.folders_dialog.show()
-        self.folders_dialog.raise_()
-        self.folders_dialog.activateWindow()
+        self.dialogs.show_folders(self._state)
 
     def show_duplicates(self) -> None:
-        if self.duplicates_dialog is None:
-            self.duplicates_dialog = DuplicatesDialog(
-                self._data_dir, model_key(self._prefs.model), self.thumbnails, self
-            )
-            self.duplicates_dialog.trashed.connect(self._photos_trashed)
-            remember_geometry(self.duplicates_dialog, self._settings, "duplicates_dialog")
-        self.duplicates_dialog.show()
-        self.duplicates_dialog.raise_()
-        self.duplicates_dialog.activateWindow()
+        self.dialogs.show_duplicates(self._photos_trashed)
 
     def show_shortcuts(self) -> None:
-        sections = [("Window", self.actions()), ("Photos in the grid", self.grid.actions())]
-        if self.preview is not None:  # its actions exist once it has been opened
-            sections.append(("Viewer", self.preview.actions()))
-        dialog = ShortcutsDialog(sections, self)
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.open()
+        self.dialogs.show_shortcuts(
+            [
+                ("Window", self.actions()),
+                ("Photos in the grid", self.grid.actions()),
+                ("Viewer", self.viewer.made().actions()),
+            ]
+        )
 
     def _photos_trashed(self, paths: list[str]) -> None:
         self.trash.forget(paths)
         # The library forgets trashed photos at once (the watcher would, a little later).
         self.worker.reindex()
-        if self.preview is not None and self.preview.isVisible():
-            self.preview.photos_removed()
+        self.viewer.photos_removed()
 
     def _reindex(self) -> None:
         self.worker.reindex()
         self.index_status.expect()
 
     def show_settings(self) -> None:
-        dialog = SettingsDialog(self._prefs, self)
-        remember_geometry(dialog, self._settings, "settings_dialog")
-        dialog.accepted.connect(lambda: self.apply_preferences(dialog.preferences()))
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.open()
+        self.dialogs.show_settings(self._prefs, self.apply_preferences)
 
     def apply_preferences(self, prefs: Preferences) -> None:
         old, self._prefs = self._prefs, prefs
@@ -423,24 +358,13 @@ class MainWindow(QMainWindow):
     def retry_model(self) -> None:
         self.worker.reload_model(self._prefs.model, self._prefs.device)
 
-    def _about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About Photofind",
-            f"Photofind {__version__}\n\nFinds photos in your own folders by describing them, "
-            "or by showing a similar one. Everything stays on this computer.\n\n"
-            f"Log file: {self._data_dir / LOG_NAME}",
-        )
-
     # -- drag and drop --------------------------------------------------------
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if dropped_path(event) is not None:
-            event.acceptProposedAction()
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         if dropped_path(event) is not None:
             event.acceptProposedAction()
+
+    dragEnterEvent = dragMoveEvent  # type: ignore[assignment]  # an enter is a move too
 
     def dropEvent(self, event: QDropEvent) -> None:
         path = dropped_path(event)
@@ -462,11 +386,8 @@ class MainWindow(QMainWindow):
             # to remember.
             saved = self._settings.load()
             self._settings.save(replace(saved, thumbnail_size=self.size_slider.value()))
-            for window in (self.preview, self.folders_dialog, self.duplicates_dialog):
-                if window is not None:
-                    window.close()
-            if self.duplicates_dialog is not None:
-                self.duplicates_dialog.shutdown()
+            self.viewer.close()
+            self.dialogs.close()
             self.hide()
             if not self.worker.stop(5000):
                 log.warning("the library worker did not stop within 5 seconds")

@@ -10,9 +10,10 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, QPoint, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QListView, QMenu, QMessageBox, QStatusBar
 
-from photofind.core.photos.export import copy_to_folder
+from photofind.core.api import copy_to_folder
 from photofind.gui import desktop
 from photofind.gui.background import Background
+from photofind.gui.open_with import OpenWithMenu
 from photofind.gui.photo_images import CLIPBOARD_MAX_SIDE, PreviewImage, load_scaled
 from photofind.gui.results_model import PATH_ROLE, ResultsModel
 
@@ -54,6 +55,8 @@ class PhotoActions(QObject):
             lambda: self.trashRequested.emit(self.selected_paths()),
             [key(key.StandardKey.Delete)],
         )
+        self.open_with = OpenWithMenu(self.selected_paths, grid)
+        self.open_with.failed = lambda message: status.showMessage(message, 8000)
         self.selected = QLabel()
         status.addPermanentWidget(self.selected)
 
@@ -92,7 +95,7 @@ class PhotoActions(QObject):
 
     def update(self) -> None:
         count = len(self._grid.selectionModel().selectedIndexes())
-        for action in self.all():
+        for action in [*self.all(), self.open_with.menuAction()]:
             action.setEnabled(count > 0)
         self.open.setText(f"Open {count} Photos" if count > 1 else "Open")
         self.copy_path.setText(f"Copy {count} Paths" if count > 1 else "Copy Path")
@@ -127,7 +130,9 @@ class PhotoActions(QObject):
         # What photofind is for comes first; the file actions any viewer has come after.
         menu.addActions([self.similar, self.preview])
         menu.addSeparator()
-        menu.addActions([self.open, self.show_in_folder])
+        menu.addAction(self.open)
+        menu.addMenu(self.open_with)
+        menu.addAction(self.show_in_folder)
         menu.addSeparator()
         menu.addActions([self.copy_path, self.copy_image, self.copy_to_folder])
         menu.addSeparator()

@@ -6,11 +6,12 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from PySide6.QtCore import QDate, QLocale, Qt, QTime
+from PySide6.QtCore import QLocale, Qt, QTime
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from photofind.core.search.tags import TagScore
+from photofind.core.api import TagScore
 from photofind.gui.photo_images import PhotoFacts
+from photofind.gui.status_text import long_date
 from photofind.gui.style import home_relative, mute, plain_label
 from photofind.units import human_size
 
@@ -98,7 +99,5 @@ def _date_text(taken_at: str | None, modified: float) -> str:
 
 
 def _when(taken: datetime) -> str:
-    locale = QLocale()
-    day = locale.toString(QDate(taken.year, taken.month, taken.day), QLocale.FormatType.LongFormat)
-    time = locale.toString(QTime(taken.hour, taken.minute), QLocale.FormatType.ShortFormat)
-    return f"{day}, {time}"
+    time = QLocale().toString(QTime(taken.hour, taken.minute), QLocale.FormatType.ShortFormat)
+    return f"{long_date(taken.date())}, {time}"

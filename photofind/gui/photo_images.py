@@ -9,17 +9,16 @@ from pathlib import Path
 from PIL import Image
 from PySide6.QtGui import QImage
 
-from photofind.core.errors import PhotoLoadError, QueryError
-from photofind.core.library import Library
-from photofind.core.photos.camera import camera_name
-from photofind.core.photos.imaging import (
+from photofind.core.api import (
+    Library,
     LoadedPhoto,
     PhotoInfo,
+    camera_name,
     load_photo,
     load_photo_file,
+    overlay,
     read_file,
 )
-from photofind.core.search.locate import locate, overlay
 
 # Enough for a full-screen preview on a 4K display without decoding 50-megapixel files whole.
 PREVIEW_MAX_SIDE = 2560
@@ -82,10 +81,5 @@ def _scaled(loaded: LoadedPhoto, max_side: int) -> PreviewImage:
 def locate_in_photo(library: Library, photo: str, query: str, max_side: int) -> QImage:
     """The photo, scaled to `max_side`, with a heatmap of where `query` matches laid over it.
     Runs on the library worker: it encodes patches with the model the worker owns."""
-    try:
-        image = load_photo_file(Path(photo)).image
-    except PhotoLoadError as exc:
-        raise QueryError(f"cannot read {photo} as a photo: {exc}") from exc
-    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-    vector = library.searcher.query_vector(query)[0]
-    return to_qimage(overlay(image, locate(library.encoder(), image, vector)))
+    image, heatmap = library.locate(photo, query, max_side)
+    return to_qimage(overlay(image, heatmap))

@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photofind.core.search.tags import TagScore
+from photofind.core.api import TagScore
 from photofind.gui.background import Background
+from photofind.gui.open_with import OpenWithMenu
 from photofind.gui.photo_details import DetailsPanel
 from photofind.gui.photo_view import ZOOM_STEP, PhotoView
 from photofind.gui.results_model import ResultsModel
@@ -41,7 +42,6 @@ class PreviewDialog(QDialog):
     whichever control has the focus."""
 
     findSimilar = Signal(str)
-    openRequested = Signal(str)
     showInFolderRequested = Signal(str)
     rowChanged = Signal(int)
     locateRequested = Signal(str, str)  # photo, query: where in the photo the query matches
@@ -171,12 +171,15 @@ class PreviewDialog(QDialog):
 
     def _buttons(self) -> QDialogButtonBox:
         buttons = QDialogButtonBox()
-        self.where_button = _button("Show Where")
+        self.where_button = _button("Highlight Match")
         self.where_button.setCheckable(True)
         self.where_button.setToolTip("Colour the photo by how well each part matches the search")
         self.where_button.toggled.connect(self._where_toggled)
         self.similar_button = _button("Find Similar")
-        self.open_button = _button("Open")
+        self.open_button = _button("Open With")
+        self.open_with = OpenWithMenu(lambda: [self.path], self, offer_default=True)
+        self.open_with.failed = self._say_where
+        self.open_button.setMenu(self.open_with)
         self.folder_button = _button("Show in Folder")
         for button in (
             self.where_button,
@@ -189,14 +192,13 @@ class PreviewDialog(QDialog):
         buttons.addButton(_button("Close"), QDialogButtonBox.ButtonRole.RejectRole)
         buttons.rejected.connect(self.reject)
         self.similar_button.clicked.connect(lambda: self.findSimilar.emit(self.path))
-        self.open_button.clicked.connect(lambda: self.openRequested.emit(self.path))
         self.folder_button.clicked.connect(lambda: self.showInFolderRequested.emit(self.path))
         return buttons
 
     # -- what the window shows ------------------------------------------------
 
     def set_query(self, query: str | None) -> None:
-        """The text query the results answer (None for a similar-photo search): Show Where
+        """The text query the results answer (None for a similar-photo search): Highlight Match
         colours the photo by it."""
         self._query = query
         self.where_button.setEnabled(query is not None)
@@ -269,7 +271,7 @@ class PreviewDialog(QDialog):
         self.where_status.setVisible(bool(text))
 
     def _show_image(self) -> None:
-        """The best there is of the shown photo: its heatmap with Show Where on, else the
+        """The best there is of the shown photo: its heatmap with Highlight Match on, else the
         photo at full resolution or as decoded for the screen, else, while that loads, the
         grid's thumbnail."""
         path = self.path
@@ -344,7 +346,7 @@ class PreviewDialog(QDialog):
 
     def _where_toggled(self, on: bool) -> None:
         # The button says what a click will do: the heatmap hides the photo's own colours.
-        self.where_button.setText("Hide Where" if on else "Show Where")
+        self.where_button.setText("Hide Highlight" if on else "Highlight Match")
         self._show_where()
 
     def done(self, result: int) -> None:
@@ -353,7 +355,7 @@ class PreviewDialog(QDialog):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        # The photo has the keyboard, never a button: Enter must not press Show Where.
+        # The photo has the keyboard, never a button: Enter must not press Highlight Match.
         self.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
 

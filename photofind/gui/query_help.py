@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QFrame, QGridLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
 from photofind.gui.style import bold, mute, plain_label
 
@@ -38,7 +38,17 @@ class QueryHelp(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 12, 14, 12)
         layout.setSpacing(6)
-        layout.addWidget(bold(plain_label("Searching")))
+        title = QHBoxLayout()
+        title.addWidget(bold(plain_label("Searching")), 1)
+        # Esc or a click elsewhere closes it too, but a visible way out is what people look for.
+        close = QToolButton()
+        close.setText("×")
+        close.setAutoRaise(True)
+        close.setAccessibleName("Close the help")
+        close.setToolTip("Close (Esc)")
+        close.clicked.connect(self.close)
+        title.addWidget(close)
+        layout.addLayout(title)
         layout.addWidget(plain_label(PHRASING, wrap=True))
         # One grid for both lists, so that their explanations line up.
         grid = QGridLayout()

@@ -17,8 +17,8 @@ from PySide6.QtCore import (
     QUrl,
 )
 
-from photofind.core.search.search import Hit
-from photofind.gui.status_text import day_label
+from photofind.core.api import Hit
+from photofind.gui.status_text import day_label, long_date
 from photofind.gui.style import plain_tooltip
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -137,7 +137,7 @@ def accessible_text(hit: Hit) -> str:
     """What a screen reader says for a cell: the name, then the date and score it has."""
     parts = [os.path.basename(hit.path)]
     if hit.taken:
-        parts.append(f"taken {date.fromisoformat(hit.taken[:10]):%d %B %Y}")
+        parts.append(f"taken {long_date(date.fromisoformat(hit.taken[:10]))}")
     if not math.isnan(hit.score):
         parts.append(f"match score {hit.score:.3f}")
     return ", ".join(parts)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photofind.core.search.filters import Filters
+from photofind.core.api import Filters
 from photofind.gui.download_bar import ModelDownloadBar
 from photofind.gui.empty_states import MessagePage
 from photofind.gui.filters_popup import FiltersPopup
@@ -49,6 +49,18 @@ class ResultsPage(QWidget):
         self, results: ResultsModel, thumbnails: ThumbnailLoader, thumbnail_size: int
     ) -> None:
         super().__init__()
+        self._build_search_row()
+        self.suggestions = Suggestions(self.search, self.tag_filter)
+        self._build_notices()
+        self._build_pages(results, thumbnails, thumbnail_size)
+        self._build_results_bar(thumbnail_size)
+        self._lay_out()
+        self._filters_changed()
+
+    # -- building -----------------------------------------------------------------
+
+    def _build_search_row(self) -> None:
+        """The search bar, the tag filter and the Filters button with its popup."""
         self.search = SearchBar()
         self.search.setPlaceholderText(LOADING_PLACEHOLDER)
         font = self.search.font()
@@ -75,7 +87,8 @@ class ResultsPage(QWidget):
         )
         self.filters_popup.changed.connect(self._filters_changed)
 
-        self.suggestions = Suggestions(self.search, self.tag_filter)
+    def _build_notices(self) -> None:
+        """What is wrong with the search, and the model's problem or download."""
         self.search_problem = _SearchProblem()
         self.search.problemChanged.connect(self.search_problem.show_problem)
         self.banner = ModelProblemBanner()
@@ -83,8 +96,49 @@ class ResultsPage(QWidget):
         self.download = ModelDownloadBar()
         self.download.hide()
 
+    def _build_pages(
+        self, results: ResultsModel, thumbnails: ThumbnailLoader, thumbnail_size: int
+    ) -> None:
+        self.grid = ResultsGrid(results, thumbnails, thumbnail_size)
+        self.message = MessagePage()
+        self.offered_folder: str | None = None  # what the start page's button adds
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.message)
+        self.pages.addWidget(self.grid)
+
+    def _build_results_bar(self, thumbnail_size: int) -> None:
+        """The result count, the ways to more matches, and the thumbnail-size slider."""
         self.heading = plain_label()
         mute(self.heading)
+        size_label = self._build_size_slider(thumbnail_size)
+        # The result count and the size slider only mean something above results.
+        self.results_bar = QWidget()
+        under = QHBoxLayout(self.results_bar)
+        under.setContentsMargins(0, 0, 0, 0)
+        under.addWidget(self.heading)
+        # Close matches only hide photos; the way to them is right beside the count.
+        self.show_all = _link_button(
+            "Show all matches", "Show every photo, not only the close matches"
+        )
+        self.show_all.clicked.connect(lambda: self.filters_popup.close_only.setChecked(False))
+        under.addWidget(self.show_all)
+        # In the row that is there anyway: a bar of its own would push the grid down.
+        self.new_matches = _link_button(
+            "", "Indexing found more matching photos: show them in order"
+        )
+        self.new_matches.hide()
+        under.addSpacing(8)
+        under.addWidget(self.new_matches)
+        under.addStretch(1)
+        under.addWidget(size_label)
+        under.addWidget(self.size_slider)
+        self.results_bar.hide()
+        self.pages.currentChanged.connect(
+            lambda _i: self.results_bar.setVisible(self.showing_grid())
+        )
+
+    def _build_size_slider(self, thumbnail_size: int) -> QLabel:
+        """The thumbnail-size slider; returns its label."""
         size_label = plain_label("Size")
         mute(size_label)
         self.size_slider = QSlider(Qt.Orientation.Horizontal)
@@ -99,41 +153,9 @@ class ResultsPage(QWidget):
         self.size_slider.valueChanged.connect(
             lambda size: self.grid.set_thumbnail_size(clamp_thumbnail_size(size))
         )
+        return size_label
 
-        self.grid = ResultsGrid(results, thumbnails, thumbnail_size)
-        self.message = MessagePage()
-        self.offered_folder: str | None = None  # what the start page's button adds
-        self.pages = QStackedWidget()
-        self.pages.addWidget(self.message)
-        self.pages.addWidget(self.grid)
-
-        # The result count and the size slider only mean something above results.
-        self.results_bar = QWidget()
-        under = QHBoxLayout(self.results_bar)
-        under.setContentsMargins(0, 0, 0, 0)
-        under.addWidget(self.heading)
-        # Close matches only hide photos; the way to them is right beside the count.
-        self.show_all = QPushButton("Show all matches")
-        self.show_all.setFlat(True)
-        self.show_all.setCursor(Qt.CursorShape.PointingHandCursor)
-        use_role(self.show_all, QPalette.ColorRole.ButtonText, QPalette.ColorRole.Link)
-        self.show_all.setToolTip("Show every photo, not only the close matches")
-        self.show_all.clicked.connect(lambda: self.filters_popup.close_only.setChecked(False))
-        under.addWidget(self.show_all)
-        # In the row that is there anyway: a bar of its own would push the grid down.
-        self.new_matches = QPushButton()
-        self.new_matches.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload))
-        self.new_matches.setToolTip("Indexing found more matching photos: show them in order")
-        self.new_matches.hide()
-        under.addSpacing(8)
-        under.addWidget(self.new_matches)
-        under.addStretch(1)
-        under.addWidget(size_label)
-        under.addWidget(self.size_slider)
-        self.results_bar.hide()
-        self.pages.currentChanged.connect(
-            lambda _i: self.results_bar.setVisible(self.showing_grid())
-        )
+    def _lay_out(self) -> None:
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 0)
         layout.setSpacing(8)
@@ -149,7 +171,6 @@ class ResultsPage(QWidget):
         layout.addWidget(self.suggestions)
         layout.addWidget(self.results_bar)
         layout.addWidget(self.pages, 1)
-        self._filters_changed()
 
     def set_tags(self, names: list[str]) -> None:
         """Offer these tags in the filter, keeping the chosen one where it still exists."""
@@ -242,3 +263,13 @@ class _SearchProblem(QWidget):
     def show_problem(self, problem: str) -> None:
         self.text.setText(problem)
         self.setVisible(bool(problem))
+
+
+def _link_button(text: str, tooltip: str) -> QPushButton:
+    """A flat button that reads as a link."""
+    button = QPushButton(text)
+    button.setFlat(True)
+    button.setCursor(Qt.CursorShape.PointingHandCursor)
+    use_role(button, QPalette.ColorRole.ButtonText, QPalette.ColorRole.Link)
+    button.setToolTip(tooltip)
+    return button

@@ -10,9 +10,8 @@ from PySide6.QtCore import QEvent, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QIcon, QKeyEvent, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QLineEdit, QStyle, QWidget
 
+from photofind.core.api import is_photo_name, parse_query
 from photofind.core.errors import QueryError
-from photofind.core.photos.imaging import is_photo_name
-from photofind.core.search.query import parse_query
 from photofind.gui.query_help import QueryHelp
 from photofind.gui.style import secondary_text, sentence
 

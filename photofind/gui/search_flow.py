@@ -12,9 +12,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 
-from photofind.core.index.indexer import IndexProgress
-from photofind.core.search.filters import Filters
-from photofind.core.search.search import Hit
+from photofind.core.api import Filters, Hit, IndexProgress
 from photofind.gui.results_model import ResultsModel
 from photofind.gui.results_page import ResultsPage
 from photofind.gui.search_bar import photo_path_in

@@ -10,8 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from photofind.core.model.encoder import DEFAULT_MODEL, DEVICES
-from photofind.core.search.search import INDEX_KINDS
+from photofind.core.api import DEFAULT_MODEL, DEVICES, INDEX_KINDS
 
 SETTINGS_FILE = "settings.ini"
 THUMBNAIL_MIN, THUMBNAIL_MAX, THUMBNAIL_DEFAULT, THUMBNAIL_STEP = 96, 320, 160, 32
@@ -27,7 +26,7 @@ def gpu_device() -> str:
 @dataclass(frozen=True)
 class Preferences:
     model: str = DEFAULT_MODEL
-    device: str = "auto"  # one of core.model.encoder.DEVICES
+    device: str = "auto"  # one of core.model.device.DEVICES
     thumbnail_size: int = THUMBNAIL_DEFAULT  # longer side of a grid thumbnail, in logical pixels
     index_on_start: bool = True
     search_index: str = "exact"  # one of core.search.search.INDEX_KINDS

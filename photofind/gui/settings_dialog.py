@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QSlider,
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photofind.core.model.encoder import DEFAULT_MODEL
+from photofind.core.api import DEFAULT_MODEL
 from photofind.gui.settings import (
     CACHE_GB_MAX,
     CACHE_GB_MIN,
@@ -38,7 +39,24 @@ class SettingsDialog(QDialog):
     def __init__(self, prefs: Preferences, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
+        model_row = self._build_model_row(prefs)
+        self._build_device(prefs)
+        size_row = self._build_size_row(prefs)
+        self._build_thumbnail_cache(prefs)
+        self._build_search_index(prefs)
+        self.index_on_start = QCheckBox("Bring the index up to date when Photofind starts")
+        self.index_on_start.setChecked(prefs.index_on_start)
 
+        layout = QVBoxLayout(self)
+        layout.addLayout(self._lay_out_form(model_row, size_row))
+        layout.addWidget(_reload_note())
+        layout.addStretch(1)
+        layout.addWidget(self._build_buttons())
+        self.resize(560, self.sizeHint().height())
+
+    # -- building -----------------------------------------------------------------
+
+    def _build_model_row(self, prefs: Preferences) -> QHBoxLayout:
         self.model = QLineEdit(prefs.model)
         self.model.setPlaceholderText(DEFAULT_MODEL)
         self.model.setToolTip("A Hugging Face model id, or a folder holding a CLIP model")
@@ -47,7 +65,9 @@ class SettingsDialog(QDialog):
         model_row = QHBoxLayout()
         model_row.addWidget(self.model, 1)
         model_row.addWidget(browse)
+        return model_row
 
+    def _build_device(self, prefs: Preferences) -> None:
         self.device = QComboBox()
         self.device.addItem("Automatic", "auto")
         self.device.addItem("CPU", "cpu")
@@ -55,6 +75,8 @@ class SettingsDialog(QDialog):
         index = self.device.findData(prefs.device)
         self.device.setCurrentIndex(max(index, 0))
 
+    def _build_size_row(self, prefs: Preferences) -> QHBoxLayout:
+        """The thumbnail-size slider, with the size it stands at in pixels."""
         self.thumbnail_size = QSlider(Qt.Orientation.Horizontal)
         self.thumbnail_size.setRange(THUMBNAIL_MIN, THUMBNAIL_MAX)
         self.thumbnail_size.setSingleStep(THUMBNAIL_STEP // 2)
@@ -67,7 +89,9 @@ class SettingsDialog(QDialog):
         size_row = QHBoxLayout()
         size_row.addWidget(self.thumbnail_size, 1)
         size_row.addWidget(size_label)
+        return size_row
 
+    def _build_thumbnail_cache(self, prefs: Preferences) -> None:
         self.thumbnail_cache = QDoubleSpinBox()
         self.thumbnail_cache.setRange(CACHE_GB_MIN, CACHE_GB_MAX)
         self.thumbnail_cache.setDecimals(1)
@@ -78,6 +102,7 @@ class SettingsDialog(QDialog):
             "Thumbnails kept on disk; the least recently seen go first when it is full"
         )
 
+    def _build_search_index(self, prefs: Preferences) -> None:
         self.search_index = QComboBox()
         self.search_index.addItem("Exact: every photo compared (best up to a million)", "exact")
         self.search_index.addItem(
@@ -93,36 +118,26 @@ class SettingsDialog(QDialog):
                 Qt.ItemDataRole.ToolTipRole,
             )
 
-        self.index_on_start = QCheckBox("Bring the index up to date when Photofind starts")
-        self.index_on_start.setChecked(prefs.index_on_start)
-
-        note = plain_label(
-            "Changing the model or device reloads the model; photos are indexed again "
-            "for a new model.",
-            wrap=True,
-        )
-        mute(note)
-
+    def _lay_out_form(self, model_row: QHBoxLayout, size_row: QHBoxLayout) -> QFormLayout:
         form = QFormLayout()
+        # Rows holding a layout tie their label to no control: name the control itself.
+        self.model.setAccessibleName("Model")
+        self.thumbnail_size.setAccessibleName("Thumbnail size")
         form.addRow("Model", model_row)
         form.addRow("Device", self.device)
         form.addRow("Thumbnail size", size_row)
         form.addRow("Thumbnail cache size", self.thumbnail_cache)
         form.addRow("Search index", self.search_index)
         form.addRow("", self.index_on_start)
+        return form
 
+    def _build_buttons(self) -> QDialogButtonBox:
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(note)
-        layout.addStretch(1)
-        layout.addWidget(buttons)
-        self.resize(560, self.sizeHint().height())
+        return buttons
 
     def preferences(self) -> Preferences:
         return Preferences(
@@ -138,3 +153,12 @@ class SettingsDialog(QDialog):
         folder = QFileDialog.getExistingDirectory(self, "Choose a Model Folder")
         if folder:
             self.model.setText(folder)
+
+
+def _reload_note() -> QLabel:
+    note = plain_label(
+        "Changing the model or device reloads the model; photos are indexed again for a new model.",
+        wrap=True,
+    )
+    mute(note)
+    return note

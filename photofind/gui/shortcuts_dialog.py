@@ -6,7 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from photofind.gui.style import mute, plain_label
 
@@ -31,7 +39,13 @@ class ShortcutsDialog(QDialog):
     def __init__(self, sections: Sequence[Section], parent: QWidget) -> None:
         super().__init__(parent)
         self.setWindowTitle("Keyboard Shortcuts")
-        layout = QVBoxLayout(self)
+        # The list is longer than a small screen is high: it scrolls.
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        scroll = QScrollArea()
+        scroll.setWidget(content)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.rows: list[tuple[str, str]] = []
         for title, actions in sections:
             rows = shortcut_rows(actions)
@@ -45,6 +59,10 @@ class ShortcutsDialog(QDialog):
                 form.addRow(plain_label(name), plain_label(keys))
             layout.addLayout(form)
             self.rows += rows
+        layout.addStretch(1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        outer = QVBoxLayout(self)
+        outer.addWidget(scroll, 1)
+        outer.addWidget(buttons)
+        self.resize(content.sizeHint().width() + 40, 560)

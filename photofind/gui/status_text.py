@@ -6,7 +6,9 @@ from __future__ import annotations
 import os
 from datetime import date, timedelta
 
-from photofind.core.index.indexer import IndexProgress
+from PySide6.QtCore import QDate, QLocale
+
+from photofind.core.api import IndexProgress
 
 
 def index_status(progress: IndexProgress, paused: bool = False) -> str:
@@ -43,7 +45,8 @@ def time_left(seconds: float) -> str:
 def library_summary(photos: int, failed: int, folders: int) -> str:
     if not folders:
         return "No folders yet"
-    text = f"{photos:,} photo{'' if photos == 1 else 's'}"
+    # Said "in the library" so it is not read as a count of the results above it.
+    text = f"{photos:,} photo{'' if photos == 1 else 's'} in the library"
     if failed:
         text += f" · {failed:,} unreadable"
     return text
@@ -79,17 +82,23 @@ def timeline_heading(count: int, limit: int, sort: str, *, so_far: bool = False)
 
 
 def day_label(day: date, today: date) -> str:
-    """A timeline's day header: "Today", "Yesterday" or "Saturday 12 August 2023"."""
+    """A timeline's day header: "Today", "Yesterday" or the long date ("Saturday, 12 August
+    2023" in English)."""
     if day == today:
         return "Today"
     if day == today - timedelta(days=1):
         return "Yesterday"
-    return f"{day:%A} {day.day} {day:%B %Y}"
+    return long_date(day)
+
+
+def long_date(day: date) -> str:
+    """A date in the user's own long format, the same in the timeline and the viewer."""
+    return QLocale().toString(QDate(day.year, day.month, day.day), QLocale.FormatType.LongFormat)
 
 
 def new_matches(count: int) -> str:
     """The offer of photos indexing found since the results were shown."""
-    return f"{count:,} new match{'' if count == 1 else 'es'} — Show"
+    return f"Show {count:,} New Match{'' if count == 1 else 'es'}"
 
 
 def _heading(count: int, limit: int, photo: str | None, sort: str, close: bool) -> str:

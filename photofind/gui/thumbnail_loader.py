@@ -11,8 +11,8 @@ from PIL import Image
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage, QPixmap
 
+from photofind.core.api import ThumbnailCache, cache_size_for
 from photofind.core.errors import PhotoLoadError
-from photofind.core.photos.thumbnails import ThumbnailCache, cache_size_for
 from photofind.gui.background import Background
 from photofind.gui.photo_images import to_qimage
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
-from photofind.core.index.store import Store
-from photofind.core.photos.thumbnails import Pruned, ThumbnailCache
+from photofind.core.api import ThumbnailCache
 from photofind.gui.background import Background
+from photofind.gui.worker import LibraryWorker
 
 log = logging.getLogger(__name__)
 
@@ -18,14 +17,16 @@ class ThumbnailPruner:
     cap are the ones the cache ends up fitting."""
 
     def __init__(
-        self, cache: ThumbnailCache, data_dir: Path, jobs: Background, cap_bytes: int
+        self, cache: ThumbnailCache, worker: LibraryWorker, jobs: Background, cap_bytes: int
     ) -> None:
         self._cache = cache
-        self._data_dir = data_dir
+        self._worker = worker
         self._jobs = jobs
         self._cap = cap_bytes
         self._running = False
         self._again = False
+        # The worker, which alone reads the library, says which photos it holds.
+        worker.photoPaths.connect(self._prune_to)
 
     def set_cap(self, cap_bytes: int) -> None:
         if cap_bytes != self._cap:
@@ -37,18 +38,13 @@ class ThumbnailPruner:
             self._again = True
             return
         self._running = True
-        cache, data_dir, cap = self._cache, self._data_dir, self._cap
+        self._worker.send_photo_paths()
 
-        def job() -> Pruned:
-            # Its own connection: the library worker's belongs to the worker's thread.
-            store = Store.open(data_dir)
-            try:
-                paths = store.all_paths()
-            finally:
-                store.close()
-            return cache.prune(paths, cap)
-
-        self._jobs.submit(job, self._done)
+    def _prune_to(self, paths: list[str]) -> None:
+        if not self._running:
+            return  # asked by someone else
+        cache, cap = self._cache, self._cap
+        self._jobs.submit(lambda: cache.prune(paths, cap), self._done)
 
     def _done(self, result: object) -> None:
         self._running = False

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from photofind.core.search.duplicates import Duplicate, check_trash
+from photofind.core.api import Duplicate, check_trash
 from photofind.gui.results_model import ResultsModel
 from photofind.gui.style import home_relative
 from photofind.gui.worker import LibraryWorker

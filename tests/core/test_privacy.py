@@ -105,6 +105,7 @@ def test_the_sql_check_catches_interpolation() -> None:
     assert _interpolated_sql(ast.parse(code)) == [1, 2, 3]
 
 
+@pytest.mark.slow
 def test_indexing_searching_and_status_open_no_network_connection(
     model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from helpers import index_into
 from pytestqt.qtbot import QtBot
-from window_helpers import OpenWindow
+from window_helpers import OpenWindow, StartWorker
 
 from photofind.gui.main_window import MainWindow
 from photofind.gui.settings import AppSettings, Preferences
+from photofind.gui.worker import LibraryWorker
 
 
 @pytest.fixture(scope="session")
@@ -71,3 +72,20 @@ def _release_clipboard_at_exit() -> Iterator[None]:
     from photofind.gui.desktop import release_clipboard
 
     release_clipboard()
+
+
+@pytest.fixture
+def library_worker() -> Iterator[StartWorker]:
+    """Starts the library's worker on a data dir, as the window does, for a dialog tested on
+    its own; every worker started is stopped afterwards."""
+    workers: list[LibraryWorker] = []
+
+    def start(data_dir: Path, model: str) -> LibraryWorker:
+        worker = LibraryWorker(data_dir, model, "cpu", index_on_start=False)
+        workers.append(worker)
+        worker.start()
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()

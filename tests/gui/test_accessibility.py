@@ -3,6 +3,8 @@ grid; dialogs open at the size they were left at; duplicates are sharp on a 2x s
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -25,9 +27,12 @@ from photofind.core.search.search import Hit
 from photofind.gui.dialog_geometry import remember_geometry
 from photofind.gui.duplicates_dialog import PATH_ROLE, THUMBNAIL_SIDE, DuplicatesDialog
 from photofind.gui.folders_dialog import FoldersDialog
-from photofind.gui.main_window import MainWindow
 from photofind.gui.results_model import ResultsModel
 from photofind.gui.settings import AppSettings
+from photofind.gui.settings_dialog import SettingsDialog
+from photofind.gui.shortcuts_dialog import ShortcutsDialog
+from photofind.gui.status_text import long_date
+from photofind.gui.worker import LibraryWorker
 
 INTERACTIVE = (
     QAbstractButton,
@@ -39,11 +44,13 @@ INTERACTIVE = (
 )
 
 
-def unnamed_controls(window: MainWindow) -> list[str]:
+def unnamed_controls(window: QWidget) -> list[str]:
     """The visible controls a screen reader would announce without a name."""
     found = []
     for widget in window.findChildren(QWidget):
-        if isinstance(widget, INTERACTIVE) and widget.isVisibleTo(window):
+        # A spin box's own editor is announced as part of the spin box, by its name.
+        inner = widget.objectName() == "qt_spinbox_lineedit"
+        if isinstance(widget, INTERACTIVE) and widget.isVisibleTo(window) and not inner:
             name = QAccessible.queryAccessibleInterface(widget).text(QAccessible.Text.Name)
             if not name.strip():
                 found.append(f"{type(widget).__name__} {widget.objectName()}")
@@ -69,7 +76,7 @@ def test_grid_items_say_their_name_date_and_score() -> None:
     )
     role = Qt.ItemDataRole.AccessibleTextRole
     assert model.index(0).data(role) == "beach.jpg, match score 0.280"
-    assert model.index(1).data(role) == "cake.jpg, taken 12 August 2023"
+    assert model.index(1).data(role) == f"cake.jpg, taken {long_date(date(2023, 8, 12))}"
 
 
 def test_a_dialog_opens_at_the_size_it_was_closed_at(qtbot: QtBot, tmp_path: Path) -> None:
@@ -90,6 +97,43 @@ def test_a_dialog_opens_at_the_size_it_was_closed_at(qtbot: QtBot, tmp_path: Pat
     qtbot.waitExposed(again)
     assert again.size() == QSize(733, 511)
     again.close()
+
+
+def test_every_dialog_names_its_controls_and_reopens_at_the_size_it_was_closed_at(
+    qtbot: QtBot, open_window: OpenWindow, indexed_data_dir: Path
+) -> None:
+    window = open_window(indexed_data_dir)
+    qtbot.waitUntil(window.page.filters_button.isEnabled)
+    qtbot.mouseClick(window.page.filters_button, Qt.MouseButton.LeftButton)
+    popup = window.page.filters_popup
+    qtbot.waitUntil(popup.isVisible)
+    assert unnamed_controls(popup) == []
+    popup.close()
+
+    openers: dict[str, tuple[Callable[[], None], type[QWidget]]] = {
+        "Settings": (window.show_settings, SettingsDialog),
+        "Folders": (window.show_folders, FoldersDialog),
+        "Duplicates": (window.show_duplicates, DuplicatesDialog),
+        "Keyboard Shortcuts": (window.show_shortcuts, ShortcutsDialog),
+    }
+    for name, (show, kind) in openers.items():
+        show()
+        dialog = _shown(qtbot, window, kind)
+        assert unnamed_controls(dialog) == [], name
+        dialog.resize(760, 560)
+        qtbot.waitUntil(lambda d=dialog: d.size() == QSize(760, 560))
+        dialog.close()
+        show()
+        again = _shown(qtbot, window, kind)
+        assert again.size() == QSize(760, 560), name
+        again.close()
+
+
+def _shown(qtbot: QtBot, window: QWidget, kind: type[QWidget]) -> QWidget:
+    qtbot.waitUntil(lambda: any(d.isVisible() for d in window.findChildren(kind)))
+    dialog = next(d for d in window.findChildren(kind) if d.isVisible())
+    qtbot.waitExposed(dialog)
+    return dialog
 
 
 class _Thumbnails(QObject):
@@ -114,13 +158,15 @@ def test_duplicates_ask_for_thumbnails_in_device_pixels(
     parent = QWidget()
     qtbot.addWidget(parent)
     thumbnails = _Thumbnails()
-    dialog = DuplicatesDialog(tmp_path, "model", thumbnails, parent)  # type: ignore[arg-type]
+    worker = LibraryWorker(tmp_path, "model", "cpu", index_on_start=False)  # never started
+    dialog = DuplicatesDialog(worker, thumbnails, parent)  # type: ignore[arg-type]
     try:
         # As on a 2x screen (QT_SCALE_FACTOR=2 gives every widget this ratio).
         monkeypatch.setattr(dialog, "devicePixelRatioF", lambda: 2.0)
         item = QListWidgetItem("beach.jpg")
         item.setData(PATH_ROLE, "/photos/beach.jpg")
-        dialog._set_icon(item)
+        dialog.photos.addItem(item)
+        thumbnails.thumbnailReady.emit("/photos/beach.jpg")
         assert thumbnails.sides == [2 * THUMBNAIL_SIDE]
         # Drawn at its logical size: the icon's pixmap for the cell is the full-resolution one.
         drawn = item.icon().pixmap(QSize(THUMBNAIL_SIDE, THUMBNAIL_SIDE), 2.0)

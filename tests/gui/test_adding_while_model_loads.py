@@ -57,7 +57,7 @@ def test_a_folder_added_while_the_model_loads_is_in_the_library_at_once(
 
     qtbot.mouseClick(window.message.button, Qt.MouseButton.LeftButton)
     waiting = "~/Pictures added; indexing starts when the model is ready"
-    qtbot.waitUntil(lambda: window.index_status.library.text() == "0 photos")
+    qtbot.waitUntil(lambda: window.index_status.library.text() == "0 photos in the library")
     store = Store.open(tmp_path / "data")
     try:
         assert store.folders() == [str(_pictures())]
@@ -71,7 +71,7 @@ def test_a_folder_added_while_the_model_loads_is_in_the_library_at_once(
     text_model_held_back.set()
     wait_for_model(qtbot, window)
     qtbot.waitUntil(
-        lambda: window.index_status.library.text() == f"{2 * len(CLASSES)} photos",
+        lambda: window.index_status.library.text() == f"{2 * len(CLASSES)} photos in the library",
         timeout=INDEX_TIMEOUT_MS,
     )
     assert window.statusBar().currentMessage() != waiting
@@ -102,14 +102,7 @@ def test_the_download_says_its_size_before_it_starts(
     # The hub's file list, which has the sizes, is held back: what shows meanwhile is known
     # without it.
     monkeypatch.setitem(download.APPROXIMATE_SIZES, FIXTURE_REPO, 600_000_000)
-    listed = threading.Event()
-    real_plan = download._Session.plan
-
-    def held_plan(session: download._Session) -> object:
-        listed.wait(MODEL_TIMEOUT_MS / 1000)
-        return real_plan(session)
-
-    monkeypatch.setattr(download._Session, "plan", held_plan)
+    listed = hub.hold_listing = threading.Event()
     window = open_window(model=FIXTURE_REPO)
     bar = window.page.download
     try:

@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from shapes import make_photo
-from window_helpers import INDEX_TIMEOUT_MS, OpenWindow, wait_for_model
+from window_helpers import INDEX_TIMEOUT_MS, OpenWindow, StartWorker, wait_for_model
 
 from photofind.core.index.indexer import IndexProgress
 from photofind.core.photos.thumbnails import ThumbnailCache
@@ -59,7 +59,11 @@ def test_copies_are_grouped_and_ticked_ones_go_to_the_trash(
     kept = dialog.photos.item(0)
     assert kept.checkState() == Qt.CheckState.Unchecked
     # Its name, that it is kept, and the sizes that made it the one kept.
-    assert kept.text().splitlines() == ["red_circle.png", "kept", kept.text().splitlines()[2]]
+    assert kept.text().splitlines() == [
+        "red_circle.png",
+        "Kept (the largest)",
+        kept.text().splitlines()[2],
+    ]
     assert kept.text().splitlines()[2].startswith("320 × 240 · ")
     assert dialog.photos.item(1).text().splitlines()[1].startswith("similarity ")
     # Nothing is highlighted: the buttons act on the ticked photos, not a selected one.
@@ -87,7 +91,7 @@ def _in_trash() -> set[str]:
 
 
 def test_only_photos_alike_the_kept_one_are_ticked_and_changed_files_stay(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, library_worker: StartWorker
 ) -> None:
     # A burst of six frames, each 0.96 alike the next, the first the largest; a smaller copy
     # of the first; and a link to the second frame.
@@ -102,7 +106,8 @@ def test_only_photos_alike_the_kept_one_are_ticked_and_changed_files_stay(
     background = Background(threads=1)
     parent = QWidget()
     thumbnails = ThumbnailLoader(ThumbnailCache(tmp_path / "data"), background)
-    dialog = DuplicatesDialog(tmp_path / "data", MODEL, thumbnails, parent)
+    worker = library_worker(tmp_path / "data", MODEL)
+    dialog = DuplicatesDialog(worker, thumbnails, parent)
     try:
         dialog.show()
         dialog.threshold.setValue(0.95)

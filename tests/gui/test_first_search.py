@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QToolButton, QWidget
 from pytestqt.qtbot import QtBot
 from window_helpers import MODEL_TIMEOUT_MS, OpenWindow, wait_for_model
 
@@ -51,3 +51,15 @@ def test_help_teaches_phrasing_before_the_advanced_arithmetic(qtbot: QtBot) -> N
     assert any("Describe what is in the photo" in t for t in texts[:advanced])
     assert not any("+" in t or "-" in t for t in texts[:advanced])
     assert any("+" in t for t in texts[advanced:])
+
+
+def test_help_has_a_visible_close_button(qtbot: QtBot) -> None:
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    parent.show()
+    help_popup = QueryHelp(parent)
+    help_popup.show_under(parent)
+    qtbot.waitUntil(help_popup.isVisible)
+    close = next(b for b in help_popup.findChildren(QToolButton) if b.text() == "×")
+    qtbot.mouseClick(close, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not help_popup.isVisible())

@@ -75,7 +75,7 @@ def test_first_run_invites_to_add_a_folder_then_indexes_it_and_finds_photos(
     assert window.index_status.label.isVisible() and window.index_status.pause_button.isVisible()
 
     # A query typed while indexing shows the photos indexed so far; those indexed after the
-    # first are offered ("N new matches — Show"), not moved in under the pointer.
+    # first are offered ("Show N New Matches"), not moved in under the pointer.
     type_query(qtbot, window, "a photo of a yellow circle")
     qtbot.waitUntil(
         lambda: window.index_status.library.text() == LIBRARY_PHOTOS, timeout=INDEX_TIMEOUT_MS
@@ -125,7 +125,7 @@ def test_pause_stops_indexing_and_resume_finishes_it(
     with sqlite3.connect(tmp_path / "data" / "library.db") as db:
         (indexed,) = db.execute("SELECT COUNT(*) FROM vectors").fetchone()
     assert 0 < indexed < LIBRARY_SIZE
-    assert window.index_status.library.text() == f"{indexed:,} photos"
+    assert window.index_status.library.text() == f"{indexed:,} photos in the library"
     # Results found meanwhile say they are partial, until indexing has finished.
     type_query(qtbot, window, "a photo of a red circle")
     qtbot.waitUntil(lambda: " so far, " in window.page.heading.text(), timeout=RESULTS_TIMEOUT_MS)
@@ -224,7 +224,8 @@ def test_folders_dialog_adds_leaves_out_and_removes_folders(
     qtbot.waitUntil(lambda: dialog.folder_list.count() == 1)
     assert dialog.folder_list.item(0).data(Qt.ItemDataRole.UserRole) == str(photos)
     qtbot.waitUntil(
-        lambda: window.index_status.library.text() == "60 photos", timeout=INDEX_TIMEOUT_MS
+        lambda: window.index_status.library.text() == "60 photos in the library",
+        timeout=INDEX_TIMEOUT_MS,
     )
 
     # Leave out the subfolder: its photos leave the library.
@@ -234,7 +235,8 @@ def test_folders_dialog_adds_leaves_out_and_removes_folders(
     qtbot.waitUntil(lambda: dialog.excluded_list.count() == 1)
     assert dialog.excluded_list.item(0).data(Qt.ItemDataRole.UserRole) == str(private)
     qtbot.waitUntil(
-        lambda: window.index_status.library.text() == "36 photos", timeout=INDEX_TIMEOUT_MS
+        lambda: window.index_status.library.text() == "36 photos in the library",
+        timeout=INDEX_TIMEOUT_MS,
     )
 
     # A folder outside the library cannot be left out; the dialog says why.
@@ -273,14 +275,16 @@ def test_new_photos_in_a_watched_folder_are_found(
     window = open_window(tmp_path / "data")
     window.add_folder(str(photos))
     qtbot.waitUntil(
-        lambda: window.index_status.library.text() == "24 photos", timeout=INDEX_TIMEOUT_MS
+        lambda: window.index_status.library.text() == "24 photos in the library",
+        timeout=INDEX_TIMEOUT_MS,
     )
     # A camera card copied in: new files appear while the app runs.
     copied = generate_folder(tmp_path / "card", per_class=1, seed=9)
     for path in copied:
         shutil.copy(path, photos / f"new_{path.name}")
     qtbot.waitUntil(
-        lambda: window.index_status.library.text() == "36 photos", timeout=INDEX_TIMEOUT_MS
+        lambda: window.index_status.library.text() == "36 photos in the library",
+        timeout=INDEX_TIMEOUT_MS,
     )
 
 
@@ -351,4 +355,4 @@ def test_a_library_another_process_is_indexing_is_explained_not_fatal(
         qtbot.waitUntil(lambda: "already being indexed" in window.notices.text())
         qtbot.waitUntil(lambda: not window.index_status.label.isVisible())
     # The folder is in the library all the same; it is indexed once the other process is done.
-    qtbot.waitUntil(lambda: window.index_status.library.text() == "0 photos")
+    qtbot.waitUntil(lambda: window.index_status.library.text() == "0 photos in the library")

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 from window_helpers import MODEL_TIMEOUT_MS, OpenWindow, type_query, wait_for_model, wait_for_top
 
-from photofind.gui.main_window import FAILED_PLACEHOLDER, MainWindow
+from photofind.gui.main_window import MainWindow
+from photofind.gui.results_page import FAILED_PLACEHOLDER
 from photofind.gui.settings import AppSettings
 
 

@@ -4,7 +4,6 @@ model; searches use one model's vectors only; switching back reuses the stored v
 from __future__ import annotations
 
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
@@ -12,7 +11,17 @@ from window_helpers import INDEX_TIMEOUT_MS, LIBRARY_SIZE, OpenWindow, wait_for_
 
 from photofind.core.index.indexer import IndexProgress
 from photofind.core.index.store import Store
-from photofind.core.model.encoder import model_key
+from photofind.core.model.ref import model_key
+from photofind.gui.main_window import MainWindow
+from photofind.gui.settings_dialog import SettingsDialog
+
+
+def _choose_model(window: MainWindow, model: str) -> None:
+    """As the user does: Settings, another model, OK."""
+    window.show_settings()
+    (dialog,) = [d for d in window.findChildren(SettingsDialog) if d.isVisible()]
+    dialog.model.setText(model)
+    dialog.accept()
 
 
 def test_switching_models_reencodes_in_the_background_and_back_reuses(
@@ -27,7 +36,7 @@ def test_switching_models_reencodes_in_the_background_and_back_reuses(
     finished: list[IndexProgress] = []
     window.worker.indexFinished.connect(finished.append)
 
-    window.apply_preferences(replace(window._prefs, model=str(other)))
+    _choose_model(window, str(other))
     qtbot.waitUntil(
         lambda: any(p.counts.encoded == LIBRARY_SIZE for p in finished), timeout=INDEX_TIMEOUT_MS
     )
@@ -45,7 +54,7 @@ def test_switching_models_reencodes_in_the_background_and_back_reuses(
         store.close()
 
     finished.clear()
-    window.apply_preferences(replace(window._prefs, model=str(model_dir)))
+    _choose_model(window, str(model_dir))
     qtbot.waitUntil(lambda: bool(finished), timeout=INDEX_TIMEOUT_MS)
     assert finished[-1].counts.encoded == 0, "switching back reuses the stored vectors"
     wait_for_top(qtbot, window, "red_circle")

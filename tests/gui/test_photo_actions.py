@@ -61,7 +61,7 @@ def test_show_in_folder_opens_the_folder_without_a_file_manager_service(
     opened: list[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(desktop, "_show_items_over_dbus", lambda _path, _parent: False)
+    monkeypatch.setattr(desktop, "show_items_over_dbus", lambda _path, _parent: False)
     window = _results(qtbot, open_window, indexed_data_dir, "green circle")
     window.grid.setCurrentIndex(window.results.index(0))
     window.photo_actions.show_in_folder.trigger()
@@ -105,7 +105,7 @@ def test_keys_open_show_and_find_similar_the_selection_is_counted_and_listed(
     opened: list[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(desktop, "_show_items_over_dbus", lambda _path, _parent: False)
+    monkeypatch.setattr(desktop, "show_items_over_dbus", lambda _path, _parent: False)
     window = _results(qtbot, open_window, indexed_data_dir, "yellow square")
     window.grid.setCurrentIndex(window.results.index(0))
     window.grid.setFocus()
@@ -132,6 +132,8 @@ def test_keys_open_show_and_find_similar_the_selection_is_counted_and_listed(
     for row in [("Open", "Ctrl+O"), ("Show in Folder", "Ctrl+Shift+R"), ("Move to Trash", "Del")]:
         assert row in dialog.rows
     assert ("Find Similar", "Ctrl+Shift+F") in dialog.rows
+    # The viewer's keys are listed before the viewer was ever opened.
+    assert ("Full Screen", "F11") in dialog.rows and ("Close", "Space, Esc") in dialog.rows
     dialog.close()
 
 

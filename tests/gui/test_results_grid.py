@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtGui import QPixmap
 from pytestqt.qtbot import QtBot
 
 from photofind.core.photos.thumbnails import ThumbnailCache
@@ -21,13 +22,13 @@ def test_ten_thousand_results_request_thumbnails_only_for_visible_cells(
     background = Background(threads=2)
     loader = ThumbnailLoader(ThumbnailCache(tmp_path / "data"), background)
     requested: set[str] = set()
-    original = ThumbnailLoader._request
+    original = ThumbnailLoader.pixmap
 
-    def spy(self: ThumbnailLoader, key: tuple[str, int]) -> None:
-        requested.add(key[0])
-        original(self, key)
+    def spy(self: ThumbnailLoader, path: str, side: int) -> QPixmap | None:
+        requested.add(path)
+        return original(self, path, side)
 
-    monkeypatch.setattr(ThumbnailLoader, "_request", spy)
+    monkeypatch.setattr(ThumbnailLoader, "pixmap", spy)
     model = ResultsModel()
     grid = ResultsGrid(model, loader, side=128)
     qtbot.addWidget(grid)

@@ -166,14 +166,14 @@ def test_indexing_offers_new_matches_instead_of_moving_the_grid(
     more = tmp_path / "more"
     generate_folder(more, per_class=4, seed=77, age_seconds=3600)
     window.add_folder(str(more))
-    total = f"{LIBRARY_SIZE + 4 * len(CLASSES):,} photos"
+    total = f"{LIBRARY_SIZE + 4 * len(CLASSES):,} photos in the library"
     qtbot.waitUntil(lambda: window.index_status.library.text() == total, timeout=INDEX_TIMEOUT_MS)
     qtbot.waitUntil(lambda: not window.index_status.label.isVisible())
     qtbot.wait(ANSWER_MS)
     assert not replaced and grid_names(window, LIBRARY_SIZE) == shown
     offer = window.page.new_matches
     qtbot.waitUntil(offer.isVisible, timeout=RESULTS_TIMEOUT_MS)
-    assert re.fullmatch(r"\d+ new match(es)? — Show", offer.text())
+    assert re.fullmatch(r"Show \d+ New Match(es)?", offer.text())
     assert not window.heading.text().count("so far")
 
     qtbot.mouseClick(offer, Qt.MouseButton.LeftButton)

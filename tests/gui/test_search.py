@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from helpers import PER_CLASS
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QContextMenuEvent, QDragEnterEvent, QDropEvent, QGuiApplication
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from shapes import make_photo
@@ -18,6 +18,7 @@ from window_helpers import (
     RESULTS_TIMEOUT_MS,
     OpenWindow,
     grid_names,
+    right_click,
     type_query,
     wait_for_model,
     wait_for_top,
@@ -74,14 +75,8 @@ def test_context_menu_find_similar_shows_similar_photos_first(
     type_query(qtbot, window, "green triangle")
     wait_for_top(qtbot, window, "green_triangle")
     # Right-click the third photo.
-    index = window.results.index(2)
-    clicked = str(index.data())
-    pos = window.grid.visualRect(index).center()
-    viewport = window.grid.viewport()
-    event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, viewport.mapToGlobal(pos))
-    QApplication.sendEvent(viewport, event)
-    menu = window.context_menu
-    assert menu is not None and menu.isVisible()
+    clicked = str(window.results.index(2).data())
+    menu = right_click(window, 2)
     labels = [a.text() for a in menu.actions() if not a.isSeparator()]
     assert labels[0] == "Find Similar"  # the app's own action, where the pointer is
     for expected in ("Preview", "Open", "Show in Folder", "Copy Path", "Copy Image"):
@@ -247,7 +242,8 @@ def test_file_names_are_shown_as_plain_text(
     window.add_folder(str(library))
     wait_for_model(qtbot, window)
     qtbot.waitUntil(
-        lambda: window.index_status.library.text() == "1 photo", timeout=RESULTS_TIMEOUT_MS
+        lambda: window.index_status.library.text() == "1 photo in the library",
+        timeout=RESULTS_TIMEOUT_MS,
     )
     type_query(qtbot, window, "red circle")
     qtbot.waitUntil(lambda: window.results.rowCount() == 1, timeout=RESULTS_TIMEOUT_MS)

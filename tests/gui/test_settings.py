@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 from window_helpers import OpenWindow, type_query, wait_for_model, wait_for_top
 
 from photofind.core.index.store import Store
-from photofind.core.model.encoder import DEFAULT_MODEL
+from photofind.core.model.ref import DEFAULT_MODEL
 from photofind.core.photos.thumbnails import ThumbnailCache
 from photofind.gui.app import effective_preferences
 from photofind.gui.settings import (

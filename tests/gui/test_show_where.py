@@ -1,4 +1,4 @@
-"""Show Where in the preview colours the photo by where the text query matches it."""
+"""Highlight Match (show-where) in the preview colours the photo by where the query matches."""
 
 from __future__ import annotations
 
@@ -31,11 +31,11 @@ def test_show_where_overlays_the_query_on_the_previewed_photo(
     )
     assert "a photo of a red circle" in preview.where_status.text()
     assert preview.view.pixmap().toImage() != photo, "the photo is shown coloured"
-    assert preview.where_button.text() == "Hide Where"
+    assert preview.where_button.text() == "Hide Highlight"
 
     qtbot.mouseClick(preview.where_button, Qt.MouseButton.LeftButton)
     assert preview.view.pixmap().toImage() == photo and preview.where_status.text() == ""
-    assert preview.where_button.text() == "Show Where"
+    assert preview.where_button.text() == "Highlight Match"
 
     # A similar-photo search has no text to show: the button is off and disabled.
     preview.close()

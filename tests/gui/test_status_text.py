@@ -34,8 +34,8 @@ def test_time_left() -> None:
 
 def test_library_summary() -> None:
     assert library_summary(0, 0, folders=0) == "No folders yet"
-    assert library_summary(1, 0, folders=1) == "1 photo"
-    assert library_summary(12_345, 2, folders=3) == "12,345 photos · 2 unreadable"
+    assert library_summary(1, 0, folders=1) == "1 photo in the library"
+    assert library_summary(12_345, 2, folders=3) == "12,345 photos in the library · 2 unreadable"
 
 
 def test_results_heading() -> None:

@@ -14,7 +14,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from shapes import make_photo
-from window_helpers import INDEX_TIMEOUT_MS, OpenWindow, type_query, wait_for_model, wait_for_top
+from window_helpers import (
+    INDEX_TIMEOUT_MS,
+    OpenWindow,
+    StartWorker,
+    type_query,
+    wait_for_model,
+    wait_for_top,
+)
 
 from photofind.core.index.indexer import IndexProgress
 from photofind.core.photos.thumbnails import ThumbnailCache
@@ -130,7 +137,7 @@ def test_delete_in_the_viewer_trashes_its_photo_and_shows_the_next(
 
 
 def test_move_all_ticked_asks_once_for_every_group_as_left_ticked(
-    qtbot: QtBot, tmp_path: Path, asked: list[str]
+    qtbot: QtBot, tmp_path: Path, asked: list[str], library_worker: StartWorker
 ) -> None:
     # Three groups, each a photo and a smaller copy (ticked when found).
     folder = tmp_path / "photos"
@@ -147,7 +154,8 @@ def test_move_all_ticked_asks_once_for_every_group_as_left_ticked(
     background = Background(threads=1)
     parent = QWidget()
     thumbnails = ThumbnailLoader(ThumbnailCache(tmp_path / "data"), background)
-    dialog = DuplicatesDialog(tmp_path / "data", MODEL, thumbnails, parent)
+    worker = library_worker(tmp_path / "data", MODEL)
+    dialog = DuplicatesDialog(worker, thumbnails, parent)
     try:
         dialog.show()
         dialog.threshold.setValue(0.99)

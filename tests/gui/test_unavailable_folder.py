@@ -25,7 +25,8 @@ def test_photos_of_an_unplugged_folder_are_hidden_then_come_back(
     window.add_folder(str(drive))
     # All of it: files written in the last seconds wait for a later run (a copy in progress).
     qtbot.waitUntil(
-        lambda: window.index_status.library.text() == "24 photos", timeout=INDEX_TIMEOUT_MS
+        lambda: window.index_status.library.text() == "24 photos in the library",
+        timeout=INDEX_TIMEOUT_MS,
     )
     qtbot.keyClicks(window.search, "a photo of a red circle")
     qtbot.keyClick(window.search, "\r")

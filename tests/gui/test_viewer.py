@@ -67,7 +67,7 @@ def test_keys_step_through_the_photos_whatever_has_the_focus(
     qtbot.mouseClick(preview.previous_button, Qt.MouseButton.LeftButton)
     assert preview.position.text() == f"1 of {count}"
 
-    # Enter presses no button (Show Where was the default); Space closes, as in Quick Look.
+    # Enter presses no button (Highlight Match was the default); Space closes, as in Quick Look.
     _press(qtbot, Qt.Key.Key_Return, preview)
     assert preview.isVisible() and not preview.where_button.isChecked()
     _press(qtbot, Qt.Key.Key_Space, preview)
@@ -109,6 +109,7 @@ def viewer(qtbot: QtBot, tmp_path: Path) -> Iterator[PreviewDialog]:
     qtbot.addWidget(parent)
     dialog = PreviewDialog(model, photo_jobs, thumbnails, parent)
     dialog.photo_jobs, dialog.thumbnails = photo_jobs, thumbnails  # type: ignore[attr-defined]
+    dialog.results = model  # type: ignore[attr-defined]
     yield dialog
     dialog.close()
     photo_jobs.shutdown()
@@ -123,7 +124,7 @@ def _shown(qtbot: QtBot, viewer: PreviewDialog) -> None:
 def test_the_thumbnail_shows_at_once_then_the_photo_and_its_details(
     qtbot: QtBot, viewer: PreviewDialog
 ) -> None:
-    path = viewer._model.hit(0).path
+    path = viewer.results.hit(0).path  # type: ignore[attr-defined]
     loader = viewer.thumbnails  # type: ignore[attr-defined]
     loader.pixmap(path, 128)
     qtbot.waitUntil(lambda: loader.cached(path) is not None)

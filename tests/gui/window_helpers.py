@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from helpers import PER_CLASS
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QContextMenuEvent
+from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.qtbot import QtBot
 from shapes import CLASSES
 
-from photofind.gui.main_window import READY_PLACEHOLDER, MainWindow
+from photofind.gui.main_window import MainWindow
+from photofind.gui.results_page import READY_PLACEHOLDER
+from photofind.gui.worker import LibraryWorker
 
 # Generous: the first window of a session pays for importing torch and transformers, and the
 # machine may be busy. These are limits for "it never happened", not speed requirements.
@@ -19,10 +24,11 @@ INDEX_TIMEOUT_MS = 90_000
 
 # The shared shapes folder (conftest's shapes_dir), as the status bar counts it.
 LIBRARY_SIZE = PER_CLASS * len(CLASSES)
-LIBRARY_PHOTOS = f"{LIBRARY_SIZE:,} photos"
+LIBRARY_PHOTOS = f"{LIBRARY_SIZE:,} photos in the library"
 
 # open_window(data_dir=None, model=None, index_on_start=True, thumbnail_size=None)
 OpenWindow = Callable[..., MainWindow]
+StartWorker = Callable[[Path, str], LibraryWorker]
 
 
 def type_query(qtbot: QtBot, window: MainWindow, text: str) -> None:
@@ -59,3 +65,15 @@ def grid_names(window: MainWindow, count: int) -> list[str]:
     # The order a user sees: top to bottom, then left to right.
     indexes.sort(key=lambda i: (grid.visualRect(i).top(), grid.visualRect(i).left()))
     return [str(i.data()) for i in indexes]
+
+
+def right_click(window: MainWindow, row: int) -> QMenu:
+    """Right-click the grid's photo at `row`, as the mouse does; the menu it opens."""
+    index = window.results.index(row)
+    pos = window.grid.visualRect(index).center()
+    viewport = window.grid.viewport()
+    event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, viewport.mapToGlobal(pos))
+    QApplication.sendEvent(viewport, event)
+    menu = window.context_menu
+    assert menu is not None and menu.isVisible()
+    return menu

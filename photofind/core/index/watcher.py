@@ -287,12 +287,16 @@ def _new_observer(watcher: FolderWatcher) -> BaseObserver:
 
 
 def _why(error: OSError) -> str:
-    if error.errno == errno.ENOSPC:
-        limit = _inotify_limit("max_user_watches")
-        return f"inotify watch limit reached (fs.inotify.max_user_watches = {limit})"
-    if error.errno == errno.EMFILE:
-        limit = _inotify_limit("max_user_instances")
-        return f"inotify instance limit reached (fs.inotify.max_user_instances = {limit})"
+    # Linux: these errors are inotify's limits, named with the setting that raises them.
+    # Elsewhere (FSEvents on macOS, ReadDirectoryChangesW on Windows, kqueue on the BSDs)
+    # they mean what the system says they mean.
+    if sys.platform.startswith("linux"):
+        if error.errno == errno.ENOSPC:
+            limit = _inotify_limit("max_user_watches")
+            return f"inotify watch limit reached (fs.inotify.max_user_watches = {limit})"
+        if error.errno == errno.EMFILE:
+            limit = _inotify_limit("max_user_instances")
+            return f"inotify instance limit reached (fs.inotify.max_user_instances = {limit})"
     return error.strerror or str(error)
 
 

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PIL import Image
 
-from photofind.core.model.encoder import Preprocessing
+from photofind.core.model.preprocess import Preprocessing
 
 if TYPE_CHECKING:
     import torch

@@ -26,7 +26,7 @@ import numpy as np
 from PIL import Image
 
 from photofind.core.errors import ModelLoadError, PhotofindError
-from photofind.core.model.encoder import Preprocessing
+from photofind.core.model.preprocess import Preprocessing
 
 log = logging.getLogger(__name__)
 

@@ -1,11 +1,10 @@
 """The image tower run by ONNX Runtime on the CPU: the same vectors as torch, sooner.
 
-On a 2-core CPU onnxruntime runs CLIP ViT-B/32's image tower 8-25 % faster than torch eager,
-with the same vectors (benchmarks/PROFILE.md §6, RESULTS.md). The tower is exported the first
-time a model indexes on a CPU (in the background, about 15 s and 350 MB on disk for ViT-B/32)
-and kept in a cache folder. Every load checks the runtime against torch on a probe
-batch; whatever goes wrong (onnxruntime or onnx missing, an export error, a disagreement)
-leaves the encoder on torch.
+On a CPU onnxruntime runs the image tower faster than torch eager, with the same vectors
+(benchmarks/PROFILE.md §6, RESULTS.md). The tower is exported the first time a model indexes
+on a CPU (in the background: tens of seconds, hundreds of MB on disk) and kept in a cache
+folder. Every load checks the runtime against torch on a probe batch; whatever goes wrong
+(onnxruntime or onnx missing, an export error, a disagreement) leaves the encoder on torch.
 """
 
 from __future__ import annotations
@@ -19,14 +18,13 @@ import time
 import warnings
 from concurrent.futures import Future
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from photofind.core.atomic import write_atomically
-
-if TYPE_CHECKING:
-    from photofind.core.model.encoder import Encoder
+from photofind.core.model.loading import load_checkpoint, local_folder
+from photofind.core.model.preprocess import Preprocessing
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +33,19 @@ EXPORT_VERSION = 1
 # The least cosine between the runtime's and torch's features on the probe batch.
 PROBE_MIN_COSINE = 0.9999
 PROBE_PHOTOS = 2
+
+
+class TorchModel(Protocol):
+    """What an export needs of a model loaded through torch: an Encoder, or a Checkpoint."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def model(self) -> Any: ...
+
+    @property
+    def preprocess(self) -> Preprocessing: ...
 
 
 def default_cache_dir() -> Path:
@@ -60,7 +71,7 @@ class OnnxImageTower:
         return np.asarray(features, dtype=np.float32)
 
 
-def load(encoder: Encoder, cache_dir: Path) -> OnnxImageTower | None:
+def load(encoder: TorchModel, cache_dir: Path) -> OnnxImageTower | None:
     """The encoder's image tower under onnxruntime, exported into `cache_dir` first if need
     be (waiting for it); None where that cannot be done or does not agree with torch."""
     export = start_export(encoder, cache_dir)
@@ -69,7 +80,7 @@ def load(encoder: Encoder, cache_dir: Path) -> OnnxImageTower | None:
     return load_saved(encoder, cache_dir)
 
 
-def load_saved(encoder: Encoder, cache_dir: Path) -> OnnxImageTower | None:
+def load_saved(encoder: TorchModel, cache_dir: Path) -> OnnxImageTower | None:
     """The export already in `cache_dir`, checked against torch on a probe batch; None when
     there is none, or it cannot be loaded (then it is deleted, to be made again) or disagrees
     (deleted, and marked failed so it is not made again for this model and these versions)."""
@@ -95,7 +106,7 @@ def load_saved(encoder: Encoder, cache_dir: Path) -> OnnxImageTower | None:
     return None
 
 
-def start_export(encoder: Encoder, cache_dir: Path) -> Future[None] | None:
+def start_export(encoder: TorchModel, cache_dir: Path) -> Future[None] | None:
     """Export the image tower into `cache_dir` in the background (a child process, waited on
     by a thread); None when there is nothing to do: already exported, failed before for this
     model and these versions, too big for one ONNX file, or onnxruntime missing. A failure
@@ -119,7 +130,7 @@ def start_export(encoder: Encoder, cache_dir: Path) -> Future[None] | None:
     return future
 
 
-def export_path(encoder: Encoder, cache_dir: Path) -> Path:
+def export_path(encoder: TorchModel, cache_dir: Path) -> Path:
     return cache_dir / f"{_model_prefix(encoder.name)}{_key(encoder)}.onnx"
 
 
@@ -147,7 +158,7 @@ def _mark_failed(path: Path, reason: str) -> None:
 
 def _export_or_mark(ref: str, path: Path) -> None:
     try:
-        _export_in_a_child(ref, path)
+        export_in_a_child(ref, path)
     except BaseException as exc:  # the child's death included: recorded, never raised
         log.info("exporting the image tower failed: %s", exc)
         _mark_failed(path, f"{type(exc).__name__}: {exc}")
@@ -169,14 +180,14 @@ def _remove_older_exports(path: Path) -> None:
                 other.unlink()
 
 
-def _too_big(encoder: Encoder) -> bool:
+def _too_big(encoder: TorchModel) -> bool:
     # One ONNX file holds at most 2 GB; bigger towers would spill their weights into loose
     # files beside it. Such models (ViT-H and up) stay on torch.
     tower = getattr(encoder.model, "vision_model", encoder.model)
     return sum(p.numel() * p.element_size() for p in tower.parameters()) > 1_800_000_000
 
 
-def _key(encoder: Encoder) -> str:
+def _key(encoder: TorchModel) -> str:
     """Names an export by what decides its graph and weights: the model, its checkpoint
     files, the input size and the torch and onnxruntime versions."""
     import onnxruntime
@@ -193,10 +204,8 @@ def _key(encoder: Encoder) -> str:
         torch.__version__,
         onnxruntime.__version__,
     ]
-    from photofind.core.model.download import downloaded_folder, is_hub_id
-
-    folder = downloaded_folder(encoder.name) if is_hub_id(encoder.name) else Path(encoder.name)
-    if folder is not None and folder.is_dir():
+    folder = local_folder(encoder.name)
+    if folder is not None:
         for file in sorted(folder.iterdir()):
             if file.suffix in (".safetensors", ".bin"):
                 # A hub snapshot links each file to a blob named by its content hash.
@@ -205,7 +214,7 @@ def _key(encoder: Encoder) -> str:
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:20]
 
 
-def _input_size(encoder: Encoder) -> tuple[int, int]:
+def _input_size(encoder: TorchModel) -> tuple[int, int]:
     prep = encoder.preprocess
     size = prep.crop or prep.resize_to
     if size is None:
@@ -213,7 +222,7 @@ def _input_size(encoder: Encoder) -> tuple[int, int]:
     return size
 
 
-def _export_in_a_child(ref: str, path: Path) -> None:
+def export_in_a_child(ref: str, path: Path) -> None:
     """Export in a process of its own: torch's exporter holds the GIL for up to a second at a
     time, which would freeze the app's window (the indexing thread shares its process), and
     its memory peak goes with the process. The child loads the model from disk again."""
@@ -237,15 +246,11 @@ def _start_child() -> None:
 
 
 def _export_model(ref: str, path: str) -> None:
-    from photofind.core.model.encoder import Encoder
-
-    _export(Encoder.load(ref, "cpu"), Path(path))
+    _export(load_checkpoint(ref, "cpu"), Path(path))
 
 
-def _export(encoder: Encoder, path: Path) -> None:
+def _export(encoder: TorchModel, path: Path) -> None:
     import torch
-
-    from photofind.core.model.encoder import image_tower
 
     height, width = _input_size(encoder)
     example = torch.zeros(1, 3, height, width)
@@ -294,18 +299,32 @@ def _session(path: Path) -> Any:
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def _agrees(tower: OnnxImageTower, encoder: Encoder) -> bool:
+def _agrees(tower: OnnxImageTower, encoder: TorchModel) -> bool:
     import torch
 
     height, width = _input_size(encoder)
     rng = np.random.default_rng(0)
     probe = rng.standard_normal((PROBE_PHOTOS, 3, height, width)).astype(np.float32)
     ours = tower(probe)
-    from photofind.core.model.encoder import image_tower
-
     with torch.inference_mode():
         theirs = image_tower(encoder.model)(torch.from_numpy(probe)).float().numpy()
     cosine = (ours * theirs).sum(1) / (
         np.linalg.norm(ours, axis=1) * np.linalg.norm(theirs, axis=1) + 1e-12
     )
     return bool(cosine.min() >= PROBE_MIN_COSINE)
+
+
+def image_tower(model: Any) -> Any:
+    """The image tower as one module from pixels to features (what the export records)."""
+    import torch
+
+    class ImageTower(torch.nn.Module):
+        def __init__(self, model: Any) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, pixel_values: Any) -> Any:
+            out = self.model.get_image_features(pixel_values=pixel_values)
+            return out if isinstance(out, torch.Tensor) else out.pooler_output
+
+    return ImageTower(model)

@@ -25,8 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from photofind.core.model.encoder import model_key, unit_rows
+from photofind.core.model.loading import local_folder
 from photofind.core.model.onnx_graph import GraphBuilder, cpu_session
+from photofind.core.model.ref import model_key
+from photofind.core.model.vectors import unit_rows
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +51,7 @@ def load_early(ref: str) -> None:
     §7), which a window already on screen would show as a freeze; the rest (weights,
     onnxruntime's session) needs little of the GIL and goes on a thread of its own while
     the window starts."""
-    folder = _folder_of(ref)
+    folder = local_folder(ref)
     if folder is None:
         return
     early: Future[ClipTextTower | None] = Future()
@@ -109,7 +111,7 @@ class ClipTextTower:
         """The text tower of `ref` (a local folder, or a hub id already downloaded), or None
         when this module cannot run it: then load the model through transformers. Takes
         the tower `load_early` started, if any."""
-        folder = _folder_of(ref)
+        folder = local_folder(ref)
         if folder is None:
             return None
         with _early_lock:
@@ -230,15 +232,6 @@ def _activation(g: GraphBuilder, h: str, kind: str) -> str:
     half = g.constant("half", np.float32(0.5))
     one = g.constant("one", np.float32(1))
     return g.op("Mul", g.op("Mul", h, half), g.op("Add", g.op("Erf", g.op("Div", h, root2)), one))
-
-
-def _folder_of(ref: str) -> Path | None:
-    from photofind.core.model.download import downloaded_folder, is_hub_id
-
-    if is_hub_id(ref):
-        return downloaded_folder(ref)
-    path = Path(ref).expanduser()
-    return path if path.is_dir() else None
 
 
 def _text_config(folder: Path) -> dict[str, Any]:

@@ -211,13 +211,13 @@ def plain_jpeg_header(data: bytes) -> JpegHeader | None:
             return None  # RGB stored as such, not as YCbCr: not every decoder honours it
         if not _ends_after_its_scan(data):
             return None  # truncated, maybe: Pillow refuses it, another decoder might not
-        if _scan_markers(data) > MAX_JPEG_SCANS:
+        if count_scan_markers(data) > MAX_JPEG_SCANS:
             return None  # maybe a flood of scans: load_photo counts them exactly, and decides
         info, orientation = _checked_header(im, data, count_scans=False)
     return JpegHeader(info, orientation if orientation in range(1, 9) else 1)
 
 
-def _scan_markers(data: bytes, window: int = 1 << 22) -> int:
+def count_scan_markers(data: bytes, window: int = 1 << 22) -> int:
     """How many FF DA byte pairs a JPEG holds, stopping once past MAX_JPEG_SCANS:
     at least its number of scans (entropy-coded data never holds one; metadata may). numpy
     does this in ~1 ms of a 12 MP photo, mostly without the GIL (_jpeg_scans's exact count

@@ -1,102 +1,59 @@
 """An approximate (graph) index for very large libraries, behind VectorIndex's interface.
 
-Exact ranking (`search.VectorIndex`: every vector scanned, ~66 ms a query at 1M photos on two
-cores) stays the default. Beyond about a million photos a graph index (HNSW, through the
-optional `usearch` package: `pip install 'photofind[ann]'`) answers in 10-25 ms whatever the
-library's size and opens a saved graph without reading every vector, at the price of a build
-(about half an hour at 1M photos on two cores), ~1.6 KB a photo, and recall that is measured
-rather than guaranteed (`python -m benchmarks.ann_bench`, `benchmarks/ANN.md`): queries near
-no photo at all are its weak point. The graph only proposes candidates:
-the head of the ranking is re-scored exactly from the stored float32 vectors, as VectorIndex
-does, so every score shown is exact and the only possible error is a photo the graph never
-proposed.
+Exact ranking (`search.VectorIndex`, every vector scanned) stays the default. Beyond about a
+million photos a graph index (HNSW, through the optional `usearch` package:
+`pip install 'photofind[ann]'`) answers in about the same time whatever the library's size
+and opens a saved graph without reading every vector, at the price of a long build, more
+memory a photo, and recall that is measured rather than guaranteed (`python -m
+benchmarks.ann_bench`, benchmarks/ANN.md has the figures): queries near no photo at all are
+its weak point. The graph only proposes candidates: the head of the ranking is re-scored
+exactly from the stored float32 vectors (rescoring), as VectorIndex's is, so every score
+shown is exact and the only possible error is a photo the graph never proposed.
 
-On disk, in `index_dir` (beside the database): a small JSON manifest per library and model,
-`<library id>-model<id>.ann.json`, written last and atomically (temporary file, fsync,
-`os.replace`), names the graph (`…-r<revision>-<token>.usearch`) and the photo ids in it
-(`….ids.npy`), both named by the store revision they reflect. A manifest whose library,
-model, vector size and graph settings match is opened as a memory-mapped view; if the store
+The graph is saved in `index_dir` (ann_files) and reopened by the next process; if the store
 has changed since, the graph is brought up to date from the store's record of what was
-written after that revision (`Store.vectors(since=…)`, `Store.removed_since`) instead of
-being rebuilt, and rebuilt only when much of it changed.
+written after the revision it reflects (`Store.vectors(since=…)`, `Store.removed_since`)
+instead of being rebuilt, and rebuilt only when much of it changed. ann_graph holds the
+graph's settings and the one import of usearch.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
-import logging
-import secrets
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from photofind.core.atomic import write_atomically
-from photofind.core.errors import OptionalDependencyError
 from photofind.core.index.store import Store
+from photofind.core.search.ann_files import GraphFiles
+from photofind.core.search.ann_graph import AnnSettings, load_usearch, new_graph
+from photofind.core.search.rescoring import (
+    EXACT_HEAD,
+    EXACT_MARGIN,
+    exact_scores,
+    rescore_head,
+)
 
-log = logging.getLogger(__name__)
+__all__ = ["AnnSettings", "ApproximateIndex", "Progress"]
 
-FORMAT = 1
-# As in search.VectorIndex: how many of the best results get exact float32 scores, and how
-# many more candidates are re-scored to find them.
-EXACT_HEAD = 100
-EXACT_MARGIN = 64
 # More changed photos than this share of the graph: build anew rather than update in place.
 REBUILD_FRACTION = 0.5
 # Photos taken out of the graph since it was built, as a share of it, before it is rebuilt:
 # a removed node stays behind as a tombstone that searches still walk through.
 TOMBSTONE_FRACTION = 0.25
 # An updated graph is saved once this many photos changed since it was last saved (and
-# always after a build): adding to the graph costs 1.5-2 ms a photo on two cores, which is
-# what the next process pays to catch up with changes that were not saved.
+# always after a build): the next process pays to add whatever was not saved
+# (the build times in benchmarks/ANN.md).
 SAVE_AFTER_CHANGES = 2000
 # Vectors added to the graph per call: between calls the app's library thread answers
-# queries, so a chunk is kept to a few seconds (adding costs 1.5-2 ms a photo on two cores).
+# queries, so a chunk is kept to a few seconds.
 ADD_CHUNK = 4096
-# A query brings a saved graph up to date itself only when this few photos changed since
-# (adding costs 1.5-2 ms a photo); with more, the exact index answers until indexing ends and
-# brings the graph up to date: a query never waits for a build.
+# A query brings a saved graph up to date itself only when this few photos changed since;
+# with more, the exact index answers until indexing ends and brings the graph up to date: a
+# query never waits for a build.
 QUERY_CATCH_UP = 256
-
-INSTALL_HINT = "pip install 'photofind[ann]'"
-
-
-def _usearch() -> Any:
-    try:
-        import usearch.index
-    except ImportError as exc:
-        raise OptionalDependencyError(
-            f"the approximate index needs the usearch package: {INSTALL_HINT}"
-        ) from exc
-    return usearch.index
-
-
-@dataclass(frozen=True)
-class AnnSettings:
-    """The graph's parameters. `dtype` is how vectors are held in it: "f16" (1 KB a photo at
-    512 dimensions, as VectorIndex) or "i8" (half that). `connectivity` is HNSW's M (links
-    per node, fixed at build); `expansion_add` and `expansion_search` are its efConstruction
-    and ef: search breadth, the recall/latency dial (measured in benchmarks/ANN.md). `threads`
-    builds with that many threads (0: every core)."""
-
-    # At a million synthetic CLIP-like photos, M=16 stays under 0.99 top-10 recall on
-    # similar-photo queries whatever ef; M=32 with ef=1024 reaches it (benchmarks/ANN.md).
-    dtype: str = "f16"
-    connectivity: int = 32
-    expansion_add: int = 128
-    expansion_search: int = 1024
-    threads: int = 0
-
-    @property
-    def metric(self) -> str:
-        # usearch quantises to int8 for the cosine metric; on unit vectors it is the dot
-        # product.
-        return "cos" if self.dtype == "i8" else "ip"
 
 
 Progress = Callable[[int, int], None]
@@ -118,12 +75,13 @@ class ApproximateIndex:
         settings: AnnSettings | None = None,
         progress: Progress | None = None,
     ) -> None:
-        self._lib = _usearch()  # fails now, with the install command, if it is missing
+        self._usearch = load_usearch()  # fails now, with the install command, if it is missing
         self.store = store
         self.model_name = model_name
         self.index_dir = Path(index_dir)
         self.settings = settings or AnnSettings()
         self.progress = progress
+        self.files = GraphFiles(self.index_dir, store, model_name, self.settings, self._usearch)
         self.graph: Any = None
         self.ids = np.zeros(0, dtype=np.int64)  # the photo ids in the graph, sorted
         # What the last refresh did: "empty", "opened" (the saved graph, as it was),
@@ -210,9 +168,7 @@ class ApproximateIndex:
         then costs only catching up), so choosing the approximate index will not build one
         on the first query."""
         model_id = self.store.find_model(self.model_name)
-        return (
-            model_id is not None and (self.index_dir / f"{self._name(model_id)}.ann.json").is_file()
-        )
+        return model_id is not None and self.files.is_saved(model_id)
 
     def save(self) -> None:
         """Write the graph now if it has changes that are not on disk yet."""
@@ -260,23 +216,13 @@ class ApproximateIndex:
 
     def _build(self, model_id: int, revision: int) -> Iterator[tuple[int, int]]:
         ids, matrix = self.store.vectors(model_id, np.float16)
-        graph = self._new_graph(matrix.shape[1] if matrix.ndim == 2 else 0, model_id)
+        dim = (matrix.shape[1] if matrix.ndim == 2 else 0) or self.store.model_dim(model_id)
+        graph = new_graph(self._usearch, self.settings, dim)
         yield from self._add(graph, ids, matrix)
         self.graph, self.ids, self._viewed = graph, ids, False
         self._graph_file = self._ids_file = None
         self._revision, self._tombstones, self._unsaved = revision, 0, len(ids)
         self.last_refresh = "built"
-
-    def _new_graph(self, dim: int, model_id: int) -> Any:
-        s = self.settings
-        return self._lib.Index(
-            ndim=dim or self._dim(model_id),
-            metric=s.metric,
-            dtype=s.dtype,
-            connectivity=s.connectivity,
-            expansion_add=s.expansion_add,
-            expansion_search=s.expansion_search,
-        )
 
     def _mutable(self) -> None:
         """A memory-mapped graph is read-only: copy it into memory to change it (from the
@@ -299,113 +245,38 @@ class ApproximateIndex:
                 self.progress(end, total)
             yield end, total
 
-    def _dim(self, model_id: int) -> int:
-        row = self.store.conn.execute("SELECT dim FROM models WHERE id = ?", (model_id,))
-        return int(row.fetchone()[0])
-
     # -- on disk ----------------------------------------------------------------
-
-    def _name(self, model_id: int) -> str:
-        return f"{self.store.library_id()}-model{model_id}"
-
-    def _manifest_fields(self, model_id: int) -> dict[str, Any]:
-        s = self.settings
-        return {
-            "format": FORMAT,
-            "library_id": self.store.library_id(),
-            "model_id": model_id,
-            "dim": self._dim(model_id),
-            "dtype": s.dtype,
-            "metric": s.metric,
-            "connectivity": s.connectivity,
-        }
 
     def _open_saved(self, model_id: int, revision: int) -> bool:
         """Open the saved graph if it was built for this library, model and settings; False
         if there is none that fits. One saved at an earlier revision is caught up later."""
         self.graph, self.ids, self._viewed = None, np.zeros(0, dtype=np.int64), False
         self._graph_file = self._ids_file = self._saved_revision = self._revision = None
-        manifest_file = self.index_dir / f"{self._name(model_id)}.ann.json"
-        try:
-            manifest = json.loads(manifest_file.read_text())
-            wanted = self._manifest_fields(model_id)
-            if any(manifest.get(key) != value for key, value in wanted.items()):
-                return False
-            saved_revision, tombstones = int(manifest["revision"]), int(manifest["tombstones"])
-            ids = np.load(self.index_dir / manifest["ids"], allow_pickle=False)
-            graph = self._lib.Index.restore(str(self.index_dir / manifest["graph"]), view=True)
-        except FileNotFoundError:
-            return False  # none saved yet
-        except (OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError) as exc:
-            # Damaged or from another version: the store has everything to build it again.
-            log.warning(
-                "approximate index in %s cannot be used (%s); rebuilding it", self.index_dir, exc
-            )
+        saved = self.files.open(model_id, revision)
+        if saved is None:
             return False
-        if (
-            graph is None
-            or saved_revision > revision  # a database put back from a backup
-            or ids.dtype != np.int64
-            or len(graph) != len(ids)
-        ):
-            return False
-        graph.expansion_search = self.settings.expansion_search
-        self.graph, self.ids, self._viewed = graph, ids, True
-        self._graph_file, self._ids_file = manifest["graph"], manifest["ids"]
-        self._revision = self._saved_revision = saved_revision
-        self._tombstones, self._unsaved = tombstones, 0
+        self.graph, self.ids, self._viewed = saved.graph, saved.ids, True
+        self._graph_file, self._ids_file = saved.graph_file, saved.ids_file
+        self._revision = self._saved_revision = saved.revision
+        self._tombstones, self._unsaved = saved.tombstones, 0
         return True
 
     def _save(self, model_id: int, revision: int) -> None:
         # Saving only spares the next process a build or a catch-up: if it fails (disk full,
         # a file held open on Windows), searching goes on with the graph in memory.
         with contextlib.suppress(OSError, RuntimeError):
-            self._write(model_id, revision)
-
-    def _write(self, model_id: int, revision: int) -> None:
-        self.index_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        name = self._name(model_id)
-        stem = f"{name}-r{revision}-{secrets.token_hex(4)}"
-        started = time.time()
-
-        def save_ids(tmp: Path) -> None:
-            with open(tmp, "wb") as f:
-                np.save(f, self.ids, allow_pickle=False)
-
-        if self._graph_file is None:
-            write_atomically(self.index_dir / f"{stem}.usearch", lambda t: self.graph.save(str(t)))
-            self._graph_file, self._unsaved = f"{stem}.usearch", 0
-        if self._ids_file is None:
-            write_atomically(self.index_dir / f"{stem}.ids.npy", save_ids)
-            self._ids_file = f"{stem}.ids.npy"
-        manifest = {
-            **self._manifest_fields(model_id),
-            "model_name": self.model_name,
-            "revision": revision,
-            "tombstones": self._tombstones,
-            "count": len(self),
-            "library": f"usearch {getattr(self._lib, '__version__', '')}".strip(),
-            "settings": asdict(self.settings),
-            "graph": self._graph_file,
-            "ids": self._ids_file,
-        }
-        # The manifest is the commit point: until it is replaced, the old files stand.
-        text = json.dumps(manifest, indent=1)
-        write_atomically(self.index_dir / f"{name}.ann.json", lambda t: t.write_text(text))
-        self._saved_revision = revision
-        self._remove_old_files(name, keep={self._graph_file, self._ids_file}, before=started)
-
-    def _remove_old_files(self, name: str, keep: set[str], before: float) -> None:
-        # Files of earlier saves, but not any another process wrote while this one saved.
-        leftovers = [*self.index_dir.glob(f"{name}-r*"), *self.index_dir.glob(f"{name}.*.tmp")]
-        for file in leftovers:
-            if file.name in keep or not file.name.endswith((".usearch", ".ids.npy", ".tmp")):
-                continue
-            try:
-                if file.stat().st_mtime < before:
-                    file.unlink()
-            except OSError:
-                pass  # gone already, or still open elsewhere (Windows)
+            graph_saved = self._graph_file is not None
+            self._graph_file, self._ids_file = self.files.write(
+                model_id,
+                revision,
+                self.graph,
+                self.ids,
+                self._tombstones,
+                (self._graph_file, self._ids_file),
+            )
+            self._saved_revision = revision
+            if not graph_saved:
+                self._unsaved = 0
 
     # -- ranking ----------------------------------------------------------------
 
@@ -430,18 +301,13 @@ class ApproximateIndex:
             missing = np.setdiff1d(self.ids, ids)
             if len(missing):
                 ids = np.concatenate([ids, missing])
-                scores = np.concatenate([scores, self._exact_scores(missing, query)])
+                scores = np.concatenate(
+                    [scores, exact_scores(self.store, self._model_id, missing, query)]
+                )
         if exclude:
             kept = ~np.isin(ids, list(exclude))
             ids, scores = ids[kept], scores[kept]
-        rescored = ids[: EXACT_HEAD + EXACT_MARGIN]
-        exact = self._exact_scores(rescored, query)
-        head = min(k, EXACT_HEAD)
-        order = [j for j in np.argsort(-exact, kind="stable")[:head] if np.isfinite(exact[j])]
-        ranked = [(int(rescored[j]), float(exact[j])) for j in order]
-        chosen = {int(rescored[j]) for j in order}
-        tail = [(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
-        return ranked + [(i, s) for i, s in tail if i not in chosen][: k - len(ranked)]
+        return rescore_head(self.store, self._model_id, ids, scores, query, k)
 
     def sample_scores(self, query: np.ndarray, size: int) -> np.ndarray:
         """`query`'s scores over an even sample of about `size` photos, read from the graph
@@ -452,10 +318,3 @@ class ApproximateIndex:
         sample = self.ids[:: max(1, len(self) // size)]
         vectors = np.asarray(self.graph.get(sample.astype(np.uint64)), dtype=np.float32)
         return vectors.reshape(len(sample), -1) @ np.asarray(query, dtype=np.float32)
-
-    def _exact_scores(self, ids: np.ndarray, query: np.ndarray) -> np.ndarray:
-        vectors = self.store.vectors_of(ids, self._model_id) if self._model_id else {}
-        return np.array(
-            [float(vectors[int(i)] @ query) if int(i) in vectors else -np.inf for i in ids],
-            dtype=np.float32,
-        )

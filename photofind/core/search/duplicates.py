@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from photofind.core.errors import PhotofindError
-from photofind.core.index.store import Store
+from photofind.core.index.store import Detail, Store
 
 DEFAULT_THRESHOLD = 0.95
 # Rows and columns of one tile of the all-pairs product. 512² float32 scores (1 MB) stay in
@@ -85,17 +85,38 @@ def find_duplicates(
     fraction done (0..1) now and then; setting `cancel` stops the search with
     DuplicatesCancelled. Runs on the calling thread, which needs no model and may be any
     thread (it opens no store of its own: give it a Store that thread may use)."""
+    ids, matrix = duplicate_candidates(store, model_name, threshold)
+    if not len(ids):
+        return []
+    groups = group_rows(matrix, threshold, progress=progress, cancel=cancel)
+    return describe_groups(store, ids, matrix, groups, threshold)
+
+
+def duplicate_candidates(
+    store: Store, model_name: str, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The photo ids and vectors find_duplicates groups: reading them needs the store, the
+    grouping (group_rows) only them, so a caller may group on another thread."""
     if not 0.0 < threshold <= 1.0:
         raise ValueError(f"the threshold must be above 0 and at most 1, not {threshold}")
     model_id = store.find_model(model_name)
     if model_id is None:
-        return []
-    ids, matrix = store.vectors(model_id, np.float32)
-    groups = group_rows(matrix, threshold, progress=progress, cancel=cancel)
+        return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
+    return store.vectors(model_id, np.float32)
+
+
+def describe_groups(
+    store: Store,
+    ids: np.ndarray,
+    matrix: np.ndarray,
+    groups: list[np.ndarray],
+    threshold: float,
+) -> list[list[Duplicate]]:
+    """group_rows' groups (rows of `ids` and `matrix`) as find_duplicates returns them."""
     if not groups:
         return []
     members = np.concatenate(groups)
-    details = _details(store, ids[members])
+    details = store.photo_details(ids[members])
     found = []
     for rows in groups:
         photos = _one_per_file([int(ids[r]) for r in rows], details)
@@ -121,30 +142,11 @@ def photos_for_trash(store: Store, photo_ids: Sequence[int]) -> list[Duplicate]:
     made one photo."""
     if not photo_ids:
         return []
-    details = _details(store, np.asarray(photo_ids, dtype=np.int64))
+    details = store.photo_details(photo_ids)
     return _one_per_file([int(i) for i in photo_ids if int(i) in details], details)
 
 
-_Detail = tuple[str, int, int, int, float]  # path, width, height, file size, mtime
-
-
-def _details(store: Store, photo_ids: np.ndarray) -> dict[int, _Detail]:
-    """Path, upright size in pixels, file size and modification time of some photos."""
-    paths = store.paths([int(i) for i in photo_ids])
-    sizes: dict[int, tuple[int, int, int, float]] = {}
-    for start in range(0, len(photo_ids), 900):
-        chunk = [int(i) for i in photo_ids[start : start + 900]]
-        marks = ",".join("?" * len(chunk))
-        rows = store.conn.execute(
-            f"SELECT id, COALESCE(width, 0), COALESCE(height, 0), size, mtime FROM photos"
-            f" WHERE id IN ({marks})",
-            chunk,
-        )
-        sizes.update((pid, (w, h, size, mtime)) for pid, w, h, size, mtime in rows)
-    return {pid: (path, *sizes.get(pid, (0, 0, 0, 0.0))) for pid, path in paths.items()}
-
-
-def _one_per_file(photo_ids: list[int], details: dict[int, _Detail]) -> list[Duplicate]:
+def _one_per_file(photo_ids: list[int], details: dict[int, Detail]) -> list[Duplicate]:
     """The photos of a group (scores to come), the paths to one file made one photo, the
     likeliest original first.
 
@@ -172,7 +174,7 @@ def _one_per_file(photo_ids: list[int], details: dict[int, _Detail]) -> list[Dup
     return photos
 
 
-def _rank(detail: _Detail) -> tuple[int, int, int, str]:
+def _rank(detail: Detail) -> tuple[int, int, int, str]:
     # Between equal files, the shorter name: "IMG_0042.jpg" is the original more often than
     # "IMG_0042 copy.jpg" or "IMG_0042 (1).jpg".
     path, width, height, size, _ = detail

@@ -24,18 +24,16 @@ in the library really matches.
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Literal
 
 import numpy as np
 
 from photofind.core.errors import FilterError
-from photofind.core.index.store import PHOTO_DATE_SQL, Store
+from photofind.core.index.store import Store
 from photofind.core.photos.raw import RAW_EXTENSIONS
 from photofind.core.search.search import Hit
 
@@ -95,42 +93,7 @@ class Filters:
         """The ids of the photos these filters leave out."""
         if not self.narrows:
             return frozenset()
-        folder = self.folder.rstrip(os.sep) + os.sep if self.folder else ""
-        text_prefix: str | None = folder
-        try:
-            folder.encode("utf-8")
-        except UnicodeEncodeError:
-            text_prefix = None  # such a folder's photos are all stored by their bytes
-        rows = store.conn.execute(
-            # A photo's date is its EXIF date taken; a photo without one is dated by its file's
-            # modification time, compared as a timestamp (no date arithmetic per photo).
-            # A path is TEXT, or a BLOB when the file name is not UTF-8 (store.to_db): the
-            # folder is compared as both. substr() counts characters in TEXT, bytes in a BLOB.
-            "WITH wanted AS (SELECT value FROM json_each(:extensions))"
-            " SELECT id FROM photos WHERE status = 'ok' AND NOT ("
-            "  (:date_from IS NULL OR CASE WHEN taken_at > ''"
-            "    THEN substr(taken_at, 1, 10) >= :date_from ELSE mtime >= :from_time END)"
-            "  AND (:date_to IS NULL OR CASE WHEN taken_at > ''"
-            "    THEN substr(taken_at, 1, 10) <= :date_to ELSE mtime < :after_time END)"
-            "  AND (NOT :in_folder"
-            "    OR IFNULL(substr(path, 1, length(:text_prefix)) = :text_prefix, 0)"
-            "    OR substr(path, 1, length(:blob_prefix)) = :blob_prefix)"
-            # Every photo extension is 4 or 5 characters long, dot included (FILE_TYPES).
-            "  AND (:extensions IS NULL"
-            "    OR lower(substr(path, -4)) IN (SELECT value FROM wanted)"
-            "    OR lower(substr(path, -5)) IN (SELECT value FROM wanted)))",
-            {
-                "date_from": self.date_from.isoformat() if self.date_from else None,
-                "date_to": self.date_to.isoformat() if self.date_to else None,
-                "from_time": _local_midnight(self.date_from),
-                "after_time": _local_midnight(self.date_to, days_after=1),
-                "in_folder": bool(folder),
-                "text_prefix": text_prefix,
-                "blob_prefix": os.fsencode(folder),
-                "extensions": json.dumps(sorted(self.extensions)) if self.extensions else None,
-            },
-        )
-        return frozenset(r[0] for r in rows)
+        return store.ids_outside(self.date_from, self.date_to, self.folder, self.extensions)
 
     def arrange(
         self, hits: list[Hit], store: Store, sample_scores: Callable[[], np.ndarray]
@@ -140,19 +103,12 @@ class Filters:
         if self.cutoff and hits:
             hits = cut(hits, sample_scores())
         if self.sort != "relevance" and hits:
-            dates = photo_dates(store, [h.photo_id for h in hits])
+            dates = store.photo_dates([h.photo_id for h in hits])
             # A stable sort, reversed or not, keeps the best match first among equal dates.
             hits = sorted(
                 hits, key=lambda h: dates.get(h.photo_id, ""), reverse=self.sort == "newest"
             )
         return hits
-
-
-def _local_midnight(day: date | None, days_after: int = 0) -> float | None:
-    """The start of a day in this computer's time zone, as file times count (a timestamp)."""
-    if day is None:
-        return None
-    return datetime.combine(day + timedelta(days=days_after), time()).timestamp()
 
 
 def cut(hits: Sequence[Hit], sample: np.ndarray) -> list[Hit]:
@@ -161,16 +117,6 @@ def cut(hits: Sequence[Hit], sample: np.ndarray) -> list[Hit]:
     typical = float(np.percentile(sample, CUTOFF_PERCENTILE)) if len(sample) else best
     floor = best - CUTOFF_MARGIN * max(0.0, best - typical)
     return [h for h in hits if h.score >= floor]
-
-
-def photo_dates(store: Store, ids: Sequence[int]) -> dict[int, str]:
-    """When each photo was taken (ISO, local time): its EXIF date, else its file's time."""
-    # One JSON array rather than a placeholder per id: SQLite limits the number of parameters.
-    rows = store.conn.execute(
-        f"SELECT id, {PHOTO_DATE_SQL} FROM photos WHERE id IN (SELECT value FROM json_each(?))",
-        (json.dumps([int(i) for i in ids]),),
-    )
-    return {pid: str(when) for pid, when in rows}
 
 
 def parse_date(text: str, end: bool = False) -> date:

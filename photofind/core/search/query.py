@@ -14,8 +14,10 @@ at the start of a term, and never in front of a digit (`10:30` is text).
 The query vector is the normalised weighted sum of the terms' unit vectors (`combine`). A
 query with one term and no weight is the plain search it always was.
 
-A malformed query raises QueryError located on the text (`QueryError.start`/`end`, offsets
-into the query) with a one-line message naming the problem and its position, counted in
+`_tokenize` reads the text into tokens that keep their positions, and `_Parser` has one
+method per rule of the grammar in its docstring: a new operator is a token kind and a rule.
+A malformed query raises LocatedQueryError (`start`/`end`: offsets into the query) with a
+one-line message naming the first problem from the left and its position, counted in
 characters from 1.
 """
 
@@ -25,6 +27,7 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import Enum, auto
 from pathlib import PurePath
 
 import numpy as np
@@ -89,84 +92,65 @@ def is_photo_term(value: str) -> bool:
     )
 
 
-def parse_query(text: str) -> Query:
-    """Split a query into signed, weighted terms; raises QueryError if it is malformed."""
-    terms: list[Term] = []
-    sign, operator_at = 1.0, -1  # the pending operator (-1: none yet)
-    weight, weight_at, weight_end = 1.0, -1, -1  # the pending weight (-1: none)
-    expect_term = True
-    i, n = 0, len(text)
-    while True:
-        while i < n and text[i].isspace():
-            i += 1
-        if i == n:
-            break
-        c = text[i]
-        if c in OPERATORS:
-            if expect_term and weight_at >= 0:
-                raise LocatedQueryError(
-                    f"weight {text[weight_at:weight_end].strip()!r} at position "
-                    f"{weight_at + 1} must be followed by a term, not {c!r}",
-                    weight_at,
-                    weight_end,
-                )
-            if expect_term and operator_at >= 0:
-                raise LocatedQueryError(
-                    f"{text[operator_at]!r} at position {operator_at + 1} is followed by "
-                    f"another operator, {c!r} at position {i + 1}; put a term between them",
-                    operator_at,
-                    i + 1,
-                )
-            sign, operator_at, expect_term = (1.0 if c == "+" else -1.0), i, True
-            i += 1
-            continue
-        if not expect_term:
-            # A run of words ends only before an operator, a quote or the end of the text.
-            where = "before the quote" if c in _QUOTES else "after the quoted term"
-            raise LocatedQueryError(f"expected '+' or '-' {where}, at position {i + 1}", i)
-        match = _WEIGHT.match(text, i) if weight_at < 0 else None
-        if match:
-            weight, weight_at, weight_end = float(match.group(1)), i, match.end()
-            if weight <= 0:
-                raise LocatedQueryError(
-                    f"weight {match.group(1)!r} at position {i + 1} must be more than 0",
-                    i,
-                    match.end(),
-                )
-            i = match.end()
-            continue
-        start = weight_at if weight_at >= 0 else i
-        if c in _QUOTES:
-            close = text.find(_QUOTES[c], i + 1)
-            if close < 0:
-                raise LocatedQueryError(f"unterminated quote at position {i + 1}", i, n)
-            value, end = text[i + 1 : close].strip(), close + 1
-            if not value:
-                raise LocatedQueryError(f"empty quotes at position {i + 1}", i, end)
-        else:
-            value = text[i : _end_of_words(text, i)].rstrip()
-            end = i + len(value)
-        if is_photo_term(value):
-            terms.append(Term("photo", os.path.expanduser(value), sign * weight, start, end))
-        else:
-            terms.append(Term("text", value, sign * weight, start, end))
-        i = end
-        sign, operator_at, expect_term = 1.0, -1, False
-        weight, weight_at, weight_end = 1.0, -1, -1
-    if weight_at >= 0:
-        raise LocatedQueryError(
-            f"weight {text[weight_at:weight_end].strip()!r} at position {weight_at + 1} "
-            "has no term after it",
-            weight_at,
-            weight_end,
-        )
-    if operator_at >= 0:
-        raise LocatedQueryError(
-            f"nothing after {text[operator_at]!r} at position {operator_at + 1}", operator_at
-        )
-    if not terms:
-        raise QueryError("the search text is empty")
-    return Query(text, tuple(terms))
+class _Kind(Enum):
+    OPERATOR = auto()  # + or -
+    WEIGHT = auto()  # a number and a colon
+    QUOTED = auto()
+    UNCLOSED = auto()  # a quote with no closing quote after it
+    WORDS = auto()  # a run of unquoted words
+    END = auto()
+
+
+_QUOTE_KINDS = (_Kind.QUOTED, _Kind.UNCLOSED)
+
+
+@dataclass(frozen=True)
+class _Token:
+    """One piece of a query as the tokenizer reads it; `start`/`end` are offsets into the
+    query text (end exclusive)."""
+
+    kind: _Kind
+    value: str  # the operator, the weight's number, a quote's inside or the words
+    start: int
+    end: int
+
+
+def _tokenize(text: str) -> list[_Token]:
+    """The query's tokens, ending with an `end` token. Reading never fails: whether a token
+    may stand where it does, or a quote is closed, is the parser's call, so that the first
+    problem from the left is the one reported."""
+    tokens: list[_Token] = []
+    i = _skip_space(text, 0)
+    while i < len(text):
+        # A term takes at most one weight: `2: 3:dog` weighs the text "3:dog".
+        weight_allowed = not tokens or tokens[-1].kind != _Kind.WEIGHT
+        tokens.append(_next_token(text, i, weight_allowed))
+        i = _skip_space(text, tokens[-1].end)
+    tokens.append(_Token(_Kind.END, "", len(text), len(text)))
+    return tokens
+
+
+def _skip_space(text: str, i: int) -> int:
+    while i < len(text) and text[i].isspace():
+        i += 1
+    return i
+
+
+def _next_token(text: str, i: int, weight_allowed: bool) -> _Token:
+    """The token starting at `i`, a character that is not a space."""
+    c = text[i]
+    if c in OPERATORS:
+        return _Token(_Kind.OPERATOR, c, i, i + 1)
+    match = _WEIGHT.match(text, i) if weight_allowed else None
+    if match:
+        return _Token(_Kind.WEIGHT, match.group(1), i, match.end())
+    if c in _QUOTES:
+        close = text.find(_QUOTES[c], i + 1)
+        if close < 0:
+            return _Token(_Kind.UNCLOSED, text[i + 1 :], i, len(text))
+        return _Token(_Kind.QUOTED, text[i + 1 : close].strip(), i, close + 1)
+    words = text[i : _end_of_words(text, i)].rstrip()
+    return _Token(_Kind.WORDS, words, i, i + len(words))
 
 
 def _end_of_words(text: str, i: int) -> int:
@@ -179,6 +163,113 @@ def _end_of_words(text: str, i: int) -> int:
             break
         j += 1
     return j
+
+
+class _Parser:
+    """Recursive descent over the tokens, one method per rule:
+
+        query         = signed_term { signed_term }    (every term after the first is signed)
+        signed_term   = [ operator ] weighted_term
+        weighted_term = [ weight ] term
+        term          = quoted | words
+
+    Each problem is reported where it stands, the first one from the left."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = _tokenize(text)
+        self.at = 0
+
+    def _peek(self) -> _Token:
+        return self.tokens[self.at]
+
+    def _take(self) -> _Token:
+        token = self.tokens[self.at]
+        self.at += 1
+        return token
+
+    def query(self) -> Query:
+        if self._peek().kind == _Kind.END:
+            raise QueryError("the search text is empty")
+        terms = [self._signed_term(first=True)]
+        while self._peek().kind != _Kind.END:
+            terms.append(self._signed_term(first=False))
+        return Query(self.text, tuple(terms))
+
+    def _signed_term(self, first: bool) -> Term:
+        operator = self._peek()
+        if operator.kind != _Kind.OPERATOR:
+            if not first:
+                # Words run up to an operator, so only a quote or what follows one gets here.
+                where = (
+                    "before the quote" if operator.kind in _QUOTE_KINDS else "after the quoted term"
+                )
+                raise LocatedQueryError(
+                    f"expected '+' or '-' {where}, at position {operator.start + 1}",
+                    operator.start,
+                )
+            return self._weighted_term(1.0)
+        self._take()
+        following = self._peek()
+        if following.kind == _Kind.OPERATOR:
+            raise LocatedQueryError(
+                f"{operator.value!r} at position {operator.start + 1} is followed by another "
+                f"operator, {following.value!r} at position {following.start + 1}; put a term "
+                "between them",
+                operator.start,
+                following.end,
+            )
+        if following.kind == _Kind.END:
+            raise LocatedQueryError(
+                f"nothing after {operator.value!r} at position {operator.start + 1}",
+                operator.start,
+            )
+        return self._weighted_term(1.0 if operator.value == "+" else -1.0)
+
+    def _weighted_term(self, sign: float) -> Term:
+        if self._peek().kind != _Kind.WEIGHT:
+            return self._term(sign, self._peek().start)
+        weight = self._take()
+        if float(weight.value) <= 0:
+            raise LocatedQueryError(
+                f"weight {weight.value!r} at position {weight.start + 1} must be more than 0",
+                weight.start,
+                weight.end,
+            )
+        written = f"{self.text[weight.start : weight.end].strip()!r} at position {weight.start + 1}"
+        following = self._peek()
+        if following.kind == _Kind.OPERATOR:
+            raise LocatedQueryError(
+                f"weight {written} must be followed by a term, not {following.value!r}",
+                weight.start,
+                weight.end,
+            )
+        if following.kind == _Kind.END:
+            raise LocatedQueryError(
+                f"weight {written} has no term after it", weight.start, weight.end
+            )
+        return self._term(sign * float(weight.value), weight.start)
+
+    def _term(self, weight: float, start: int) -> Term:
+        """A quoted or unquoted term (the tokenizer leaves nothing else here), weighed and
+        starting at `start` (its weight's position, if it has one)."""
+        token = self._take()
+        if token.kind == _Kind.UNCLOSED:
+            raise LocatedQueryError(
+                f"unterminated quote at position {token.start + 1}", token.start, token.end
+            )
+        if token.kind == _Kind.QUOTED and not token.value:
+            raise LocatedQueryError(
+                f"empty quotes at position {token.start + 1}", token.start, token.end
+            )
+        if is_photo_term(token.value):
+            return Term("photo", os.path.expanduser(token.value), weight, start, token.end)
+        return Term("text", token.value, weight, start, token.end)
+
+
+def parse_query(text: str) -> Query:
+    """Split a query into signed, weighted terms; raises QueryError if it is malformed."""
+    return _Parser(text).query()
 
 
 def combine(vectors: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from photofind.core.errors import PhotoLoadError, QueryError
 from photofind.core.index import snapshot
@@ -16,12 +17,9 @@ from photofind.core.model.encoder import Encoder, TextEncoder
 from photofind.core.photos.imaging import load_photo_file
 from photofind.core.search.ann_index import ApproximateIndex
 from photofind.core.search.query import LocatedQueryError, Query, combine, parse_query
+from photofind.core.search.rescoring import RESCORED, rescore_head
 from photofind.core.search.scoring import dot_scores
 
-# How many of the best results get exact float32 scores, and how many more candidates are
-# re-scored to find them.
-EXACT_HEAD = 100
-EXACT_MARGIN = 64
 # Libraries smaller than this load from SQLite in well under a second: no snapshot needed.
 SNAPSHOT_MIN_PHOTOS = 20_000
 # The snapshot is rewritten once the library has grown this much beyond it.
@@ -32,6 +30,17 @@ SCORE_SAMPLE = 4096
 # "exact" scans every vector (the default); "approximate" asks an HNSW graph (ann_index), for
 # libraries of a million photos and more.
 INDEX_KINDS = ("exact", "approximate")
+
+
+def load_query_photo(path: str | Path) -> Image.Image:
+    """A photo a query names, decoded. Raises QueryError, saying why, when there is no such
+    file or it is not a photo."""
+    if not os.path.isfile(path):
+        raise QueryError(f"photo not found: {path}")
+    try:
+        return load_photo_file(Path(path)).image
+    except PhotoLoadError as exc:
+        raise QueryError(f"cannot read {path} as a photo: {exc}") from exc
 
 
 @dataclass(frozen=True)
@@ -188,20 +197,12 @@ class VectorIndex:
         ids = self.ids
         if exclude:
             scores[np.isin(ids, list(exclude))] = -np.inf
-        # Half precision blurs near-ties, so the head of the ranking (what a person sees
-        # first) is re-scored from the stored float32 vectors: exact order, exact scores.
-        head = min(k, EXACT_HEAD)
-        pool = min(len(scores), max(k, head + EXACT_MARGIN))
+        # Only the best are sorted: enough to fill k and to re-score the head exactly.
+        pool = min(len(scores), max(k, RESCORED))
         best = np.argpartition(-scores, pool - 1)[:pool]
         best = best[np.argsort(-scores[best], kind="stable")]
         best = best[np.isfinite(scores[best])]
-        rescored = best[: head + EXACT_MARGIN]
-        exact = self._exact_scores(ids[rescored], query)
-        order = [j for j in np.argsort(-exact, kind="stable")[:head] if np.isfinite(exact[j])]
-        ranked = [(int(ids[rescored[j]]), float(exact[j])) for j in order]
-        chosen = {int(rescored[j]) for j in order}
-        tail = [i for i in best if int(i) not in chosen][: k - len(ranked)]
-        return ranked + [(int(ids[i]), float(scores[i])) for i in tail]
+        return rescore_head(self.store, self._model_id, ids[best], scores[best], query, k)
 
     def sample_scores(self, query: np.ndarray, size: int = SCORE_SAMPLE) -> np.ndarray:
         """`query`'s scores over an even sample of about `size` photos (all of a smaller
@@ -212,13 +213,6 @@ class VectorIndex:
         step = max(1, len(self) // size)
         query = np.asarray(query, dtype=np.float32)
         return np.concatenate([m[::step].astype(np.float32) @ query for m in self.segments()])
-
-    def _exact_scores(self, ids: np.ndarray, query: np.ndarray) -> np.ndarray:
-        vectors = self.store.vectors_of(ids, self._model_id) if self._model_id else {}
-        return np.array(
-            [float(vectors[int(i)] @ query) if int(i) in vectors else -np.inf for i in ids],
-            dtype=np.float32,
-        )
 
     def scores(self, query: np.ndarray) -> np.ndarray:
         """Every photo's dot product with `query`, as float32, in the order of `ids`."""
@@ -342,13 +336,7 @@ class Searcher:
         if photo_id is not None and model_id is not None:
             vector = self.store.vector(photo_id, model_id)
         if vector is None:
-            if not os.path.isfile(path):
-                raise QueryError(f"photo not found: {path}")
-            try:
-                image = load_photo_file(Path(path)).image
-            except PhotoLoadError as exc:
-                raise QueryError(f"cannot read {path} as a photo: {exc}") from exc
-            vector = self._encoder().encode_images([image])[0]
+            vector = self._encoder().encode_images([load_query_photo(path)])[0]
         return vector, photo_id
 
     def rank(

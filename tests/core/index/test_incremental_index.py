@@ -134,6 +134,7 @@ def test_a_new_photo_is_indexed_without_looking_at_the_other_folder(
     assert sorted(read) == sorted(str(a / "trip" / f"a{i}.jpg") for i in range(3))
 
 
+@pytest.mark.slow
 def test_deletes_and_moves_in_and_out_of_the_library_come_out_as_a_full_scan_would(
     two_folders: Watched, tmp_path: Path
 ) -> None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
 from helpers import PER_CLASS
 from shapes import CLASSES, make_photo
 
+from photofind.core.index.scan import SETTLE_SECONDS
 from photofind.core.library import Library
 
 TOTAL = PER_CLASS * len(CLASSES)
@@ -101,4 +104,26 @@ def test_an_unplugged_folder_keeps_its_photos(
     (tmp_path / "elsewhere").rename(drive)  # and back
     final = list(library.index())[-1]
     assert final.counts.encoded == 0 and final.counts.unchanged == TOTAL
+    library.close()
+
+
+def test_a_photo_still_being_written_waits_until_it_has_settled(
+    model_dir: Path, tmp_path: Path, shapes_dir: Path
+) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    old, new = folder / "old.jpg", folder / "new.jpg"
+    shutil.copy(next(shapes_dir.glob("red_circle_*.jpg")), old)
+    os.utime(old, (1_700_000_000, 1_700_000_000))
+    shutil.copy(next(shapes_dir.glob("blue_triangle_*.jpg")), new)  # modified just now
+    library = Library(tmp_path / "data", str(model_dir), "cpu")
+    library.add_folders([str(folder)])
+    final = list(library.index(settle_seconds=SETTLE_SECONDS))[-1]
+    assert (final.counts.encoded, final.counts.deferred) == (1, 1)
+    assert library.status()["photos"] == 1
+    settled = time.time() - SETTLE_SECONDS
+    os.utime(new, (settled, settled))
+    final = list(library.index(settle_seconds=SETTLE_SECONDS))[-1]
+    assert (final.counts.encoded, final.counts.deferred, final.counts.unchanged) == (1, 0, 1)
+    assert library.status()["photos"] == 2
     library.close()

@@ -18,9 +18,11 @@ import pytest
 from helpers import path_bytes
 from shapes import make_photo
 
-import photofind.core.index.indexer as indexer
+import photofind.core.index.decoding as decoding
+import photofind.core.index.scan as scan
 import photofind.core.photos.imaging as imaging
 from photofind.core.errors import FileChangedError
+from photofind.core.index.progress import IndexCounts
 from photofind.core.library import Library
 from photofind.core.photos.imaging import read_file
 
@@ -39,7 +41,7 @@ def _library(tmp_path: Path, model_dir: Path, folder: Path) -> Library:
     return library
 
 
-def _index(library: Library) -> indexer.IndexCounts:
+def _index(library: Library) -> IndexCounts:
     return list(library.index())[-1].counts
 
 
@@ -50,14 +52,14 @@ def _names(library: Library, text: str) -> list[str]:
 @contextlib.contextmanager
 def _then(monkeypatch: pytest.MonkeyPatch, action: object) -> Iterator[None]:
     """Run `action` after the indexer's scan has listed every file and before it reads any."""
-    real_scan = indexer.scan_scopes
+    real_scan = scan.scan_scopes
 
     def scan_then_act(*args: object, **kwargs: object) -> Iterator[object]:
         yield from real_scan(*args, **kwargs)  # type: ignore[arg-type]
         action()  # type: ignore[operator]
 
     with monkeypatch.context() as m:
-        m.setattr(indexer, "scan_scopes", scan_then_act)
+        m.setattr(scan, "scan_scopes", scan_then_act)
         yield
 
 
@@ -93,11 +95,11 @@ def test_a_file_changing_while_read_is_deferred_then_indexed(
 
     def read_busy_once(path: Path) -> object:
         if path == busy:
-            monkeypatch.setattr(indexer, "read_file", read_file)
+            monkeypatch.setattr(decoding, "read_file", read_file)
             raise FileChangedError("file changed while it was read")
         return read_file(path)
 
-    monkeypatch.setattr(indexer, "read_file", read_busy_once)
+    monkeypatch.setattr(decoding, "read_file", read_busy_once)
     counts = _index(library)
     assert (counts.encoded, counts.deferred, counts.failed) == (1, 1, 0)
     assert str(busy) not in library.store.photos(None)  # not recorded, not failed
@@ -179,7 +181,7 @@ def _unreadable(path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
                 return os.fspath(p) != str(path) and real_access(p, mode, **kwargs)  # type: ignore
 
             m.setattr(imaging.os, "open", open_denied)
-            m.setattr(indexer.os, "access", access_denied)
+            m.setattr(scan.os, "access", access_denied)
         yield
     path.chmod(0o644)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import photofind
 from photofind.core.errors import SchemaError
 from photofind.core.index.store import (
     DB_NAME,
@@ -201,12 +203,33 @@ def test_a_new_library_opens_twice_without_sqlite_utils(tmp_path: Path) -> None:
     assert Store.open(tmp_path / "data").schema_version == SCHEMA_VERSION
 
 
-def test_paths_for_many_ids_at_once(store: Store) -> None:
+def test_reads_by_id_take_more_ids_than_sqlite_takes_parameters(store: Store) -> None:
+    """Older SQLite builds bind at most 999 parameters to a statement."""
     model = store.model_id("m", 8)
-    info = PhotoInfo(4, 3, None)
+    info = PhotoInfo(4, 3, "2020-05-06T07:08:09")
     store.write(
         [Encoded(f"/p/{i}.jpg", 1, 1.0, f"h{i}", info, _unit(i)) for i in range(1500)], model
     )
-    ids, _ = store.vectors(model)
-    paths = store.paths(list(ids))
-    assert len(paths) == 1500 and paths[int(ids[0])] == "/p/0.jpg"
+    ids, matrix = store.vectors(model)
+    first = int(ids[0])
+    paths = store.paths(ids)
+    assert len(paths) == 1500 and paths[first] == "/p/0.jpg"
+    details = store.photo_details(ids)
+    assert len(details) == 1500 and details[first] == ("/p/0.jpg", 4, 3, 1, 1.0)
+    dates = store.photo_dates(ids)
+    assert len(dates) == 1500 and dates[first] == "2020-05-06T07:08:09"
+    vectors = store.vectors_of(ids, model)
+    assert len(vectors) == 1500 and np.array_equal(vectors[first], matrix[0])
+    shown = store.newest(model, frozenset(int(i) for i in ids[:1499]), limit=10)
+    assert [pid for pid, _, _ in shown] == [int(ids[-1])]
+
+
+def test_no_module_outside_the_store_runs_sql() -> None:
+    package = Path(photofind.__file__).parent
+    store_package = package / "core" / "index" / "store"
+    outside = [
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if store_package not in path.parents and re.search(r"\.(conn|execute)\b", path.read_text())
+    ]
+    assert outside == []

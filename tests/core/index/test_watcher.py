@@ -116,8 +116,11 @@ def test_each_change_names_only_the_folders_it_touched(tmp_path: Path, quick: No
         w.stop()
 
 
-def test_after_events_were_lost_everything_is_looked_at(tmp_path: Path, quick: None) -> None:
+def test_after_events_were_lost_everything_is_looked_at(
+    tmp_path: Path, quick: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "A").mkdir()
+    opened = _inotify_instances(monkeypatch)
     w = FolderWatcher([str(tmp_path / "A")], debounce=0.2)
     w.start()
     try:
@@ -125,16 +128,29 @@ def test_after_events_were_lost_everything_is_looked_at(tmp_path: Path, quick: N
         (tmp_path / "A" / "x.jpg").write_bytes(b"x")
         assert _until_looked_at(w, {Scope(str(tmp_path / "A"))}) == {Scope(str(tmp_path / "A"))}
         _drain(w)
-        _overflow(w)
+        _overflow(opened[-1])
         assert _changed(w) and w.take() is None
     finally:
         w.stop()
 
 
-def _overflow(w: FolderWatcher) -> None:
+def _inotify_instances(monkeypatch: pytest.MonkeyPatch) -> list[inotify_c.InotifyFD]:
+    """Every inotify instance watchdog opens from now on, in order."""
+    opened: list[inotify_c.InotifyFD] = []
+    init = inotify_c.InotifyFD.__init__
+
+    def recorded(self: inotify_c.InotifyFD) -> None:
+        init(self)
+        opened.append(self)
+
+    monkeypatch.setattr(inotify_c.InotifyFD, "__init__", recorded)
+    return opened
+
+
+def _overflow(inotify: inotify_c.InotifyFD) -> None:
     """What the kernel sends when its inotify event queue overflowed, as it sends it."""
     overflow = inotify_c.InotifyConstants.IN_Q_OVERFLOW
-    w._observer._inotify_fd.handle_event(inotify_c.InotifyEvent(-1, overflow, 0, b""))  # type: ignore
+    inotify.handle_event(inotify_c.InotifyEvent(-1, overflow, 0, b""))
 
 
 # -- the inotify limits (issue #15, point 6) ------------------------------------------------

@@ -4,12 +4,15 @@ killed process, offline use afterwards, and the CLI's progress line."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pty
 import re
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import threading
 from pathlib import Path
 
@@ -59,6 +62,13 @@ def assert_complete(cache: Path, repo_files: dict[str, bytes]) -> None:
     assert is_downloaded(REPO)
 
 
+def download(ref: str) -> list[DownloadProgress]:
+    """download_model's reports, in order."""
+    reports: list[DownloadProgress] = []
+    download_model(ref, reports.append)
+    return reports
+
+
 def total_needed(repo_files: dict[str, bytes]) -> int:
     return sum(len(repo_files[name]) for name in NEEDED)
 
@@ -66,7 +76,7 @@ def total_needed(repo_files: dict[str, bytes]) -> int:
 def test_download_reports_growing_progress_and_lands_in_the_hub_cache(
     hub: HubServer, cache: Path, repo_files: dict[str, bytes]
 ) -> None:
-    reports = list(download_model(REPO))
+    reports = download(REPO)
 
     total = total_needed(repo_files)
     assert reports[0] == DownloadProgress(REPO, reports[0].filename, 0, total, 0.0, None)
@@ -90,16 +100,16 @@ def test_download_reports_growing_progress_and_lands_in_the_hub_cache(
 
 
 def test_a_downloaded_model_yields_nothing_and_uses_no_network(hub: HubServer, cache: Path) -> None:
-    list(download_model(REPO))
+    download(REPO)
     hub.requests.clear()
 
-    assert list(download_model(REPO)) == []
+    assert download(REPO) == []
     assert hub.requests == []
 
 
 def test_a_local_folder_needs_no_download(model_dir: Path, hub: HubServer) -> None:
     assert is_downloaded(str(model_dir))
-    assert list(download_model(str(model_dir))) == []
+    assert download(str(model_dir)) == []
     assert hub.requests == []
 
 
@@ -108,11 +118,14 @@ def test_cancel_stops_mid_download_keeps_the_partial_and_the_next_run_resumes_it
 ) -> None:
     cancel = threading.Event()
     reports: list[DownloadProgress] = []
+
+    def hear(report: DownloadProgress) -> None:
+        reports.append(report)
+        if report.filename == WEIGHTS and report.bytes_done > report.bytes_total / 2:
+            cancel.set()
+
     with pytest.raises(DownloadCancelled) as caught:
-        for report in download_model(REPO, cancel):
-            reports.append(report)
-            if report.filename == WEIGHTS and report.bytes_done > reports[0].bytes_total / 2:
-                cancel.set()
+        download_model(REPO, hear, cancel)
     assert isinstance(caught.value, ModelLoadError)  # front ends show it like a load failure
     assert REPO in str(caught.value) and len(str(caught.value).splitlines()) == 1
 
@@ -122,7 +135,7 @@ def test_cancel_stops_mid_download_keeps_the_partial_and_the_next_run_resumes_it
     assert not is_downloaded(REPO)
 
     hub.requests.clear()
-    resumed = list(download_model(REPO))
+    resumed = download(REPO)
     (get,) = hub.gets(WEIGHTS)
     assert get.range_start == kept  # from the bytes on disk, not from the start
     assert resumed[0].bytes_done == total_needed(repo_files) - len(repo_files[WEIGHTS]) + kept
@@ -135,7 +148,7 @@ def test_a_dropped_connection_resumes_from_the_bytes_received(
 ) -> None:
     hub.drop_after[WEIGHTS] = 1_000_000
 
-    reports = list(download_model(REPO))
+    reports = download(REPO)
 
     first, second = hub.gets(WEIGHTS)
     assert first.range is None
@@ -150,14 +163,14 @@ def test_offline_mode_or_an_unknown_model_is_a_one_line_download_error(
     hub: HubServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with pytest.raises(DownloadError, match="not found on the Hugging Face hub"):
-        list(download_model("photofind-test/no-such-model"))
+        download("photofind-test/no-such-model")
 
     from huggingface_hub import constants
 
     hub.requests.clear()
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
     with pytest.raises(DownloadError, match="offline") as caught:
-        list(download_model(REPO))
+        download(REPO)
     assert len(str(caught.value).splitlines()) == 1
     assert hub.requests == []
 
@@ -169,7 +182,7 @@ def test_the_hub_unreachable_is_a_download_error(
 
     monkeypatch.setattr(constants, "ENDPOINT", "http://127.0.0.1:9")
     with pytest.raises(DownloadError, match="cannot reach the Hugging Face hub"):
-        list(download_model(REPO))
+        download(REPO)
 
 
 def test_files_needed_takes_one_set_of_pytorch_weights() -> None:
@@ -197,6 +210,7 @@ def test_files_needed_takes_one_set_of_pytorch_weights() -> None:
         files_needed("r", ["model.safetensors"])
 
 
+@pytest.mark.slow
 def test_encoder_load_downloads_a_hub_model_with_progress_then_matches_the_folder(
     hub: HubServer, cache: Path, tmp_path: Path, encoder
 ) -> None:
@@ -262,11 +276,14 @@ def cli_env(hub: HubServer, cache: Path, **extra: str) -> dict[str, str]:
     return {**os.environ, "HF_ENDPOINT": hub.endpoint, "HF_HOME": str(cache.parent), **extra}
 
 
+@pytest.mark.slow
 def test_cli_on_a_terminal_shows_a_live_download_line_then_indexes(
     hub: HubServer, cache: Path, tmp_path: Path, photos: Path, repo_files: dict[str, bytes]
 ) -> None:
     argv = ["--data-dir", str(tmp_path / "d"), "--model", REPO, "index", str(photos), "--json"]
     leader, follower = pty.openpty()
+    # A terminal 120 columns wide: the bar is fitted to it (a size of 0 would hide it).
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
     proc = subprocess.Popen(
         [sys.executable, "-m", "photofind", *argv],
         stdout=subprocess.PIPE,
@@ -278,17 +295,20 @@ def test_cli_on_a_terminal_shows_a_live_download_line_then_indexes(
     stdout, _ = proc.communicate(timeout=300)
     assert proc.wait() == 0, stderr
 
-    assert re.search(r"\r\x1b\[2KDownloading photofind-test/tiny-clip: \d+ kB of 5\.4 MB", stderr)
+    # A live bar: what is done, of how much, and how fast.
+    live = r"\rDownloading photofind-test/tiny-clip: +\d+%\|[^|]*\| [\d.]+[kM]?/5\.\d+M \[.*B/s\]"
+    assert re.search(live, stderr), stderr
     assert "photofind: downloaded model photofind-test/tiny-clip (5.4 MB)" in stderr
     assert last_json(stdout.decode())["encoded"] == 2  # type: ignore[index]
     assert_complete(cache, repo_files)
 
 
+@pytest.mark.slow
 def test_cli_ctrl_c_cancels_the_download_and_the_next_run_resumes_it(
     hub: HubServer, cache: Path, tmp_path: Path, photos: Path, repo_files: dict[str, bytes]
 ) -> None:
     argv = ["--data-dir", str(tmp_path / "d"), "--model", REPO, "index", str(photos)]
-    # The weights stop coming after 1 MB; Ctrl+C then, and the next read times out at once.
+    # The weights stop coming after 1 MB; Ctrl+C then, and the next read times out soon.
     hold = hub.hold[WEIGHTS] = Hold(after=1_000_000)
     proc = subprocess.Popen(
         [sys.executable, "-m", "photofind", *argv],
@@ -313,10 +333,11 @@ def test_cli_ctrl_c_cancels_the_download_and_the_next_run_resumes_it(
         "photofind: download of photofind-test/tiny-clip cancelled; what arrived is kept "
         "and the next try resumes it",
     ]
-    # What the process had read when it stopped: some of the megabyte the server sent.
+    # What the process had read when it stopped: some of the megabyte the server sent, or a
+    # piece more when the stalled connection was reopened before the cancel was seen.
     (partial,) = blobs(cache).glob("*.incomplete")
     kept = partial.stat().st_size
-    assert 0 < kept <= 1_000_000
+    assert 0 < kept < len(repo_files[WEIGHTS])
 
     hub.requests.clear()
     rerun = subprocess.run(

@@ -11,7 +11,10 @@ import pytest
 from shapes import CLASSES, caption, make_photo
 
 from photofind.core.errors import ModelLoadError
-from photofind.core.model.encoder import Encoder, Preprocessing, model_key, resolve_device
+from photofind.core.model.device import resolve_device
+from photofind.core.model.encoder import Encoder
+from photofind.core.model.preprocess import Preprocessing
+from photofind.core.model.ref import model_key
 from photofind.core.photos.imaging import load_photo
 
 
@@ -57,6 +60,7 @@ def test_text_matches_the_photo_it_describes(encoder: Encoder) -> None:
     assert (scores.argmax(axis=0) == np.arange(len(CLASSES))).mean() >= 0.9
 
 
+@pytest.mark.slow
 def test_reduced_scale_jpeg_decoding_gives_the_same_vector(
     encoder: Encoder, tmp_path: Path
 ) -> None:

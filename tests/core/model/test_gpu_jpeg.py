@@ -18,7 +18,7 @@ import pytest
 import torch
 from helpers import PER_CLASS
 from hostile import many_scans_jpeg
-from PIL import Image
+from PIL import Image, ImageOps
 from shapes import CLASSES, make_photo
 
 from photofind.core.errors import PhotoLoadError
@@ -26,14 +26,21 @@ from photofind.core.index import indexer
 from photofind.core.index.store import Store
 from photofind.core.model import gpu_jpeg
 from photofind.core.model.encoder import Encoder
-from photofind.core.photos.imaging import (
-    _ORIENTATION_TRANSPOSE,
-    load_photo,
-    plain_jpeg_header,
-)
+from photofind.core.model.preprocess import Preprocessing
+from photofind.core.photos.imaging import load_photo, plain_jpeg_header
 
 # One 8-bit level of the model's input, for the fixture's mean/std of 0.5.
 LEVEL = 2 / 255
+# A 5 × 7 photo's pixels as they are, only turned upright: no resize, crop or scaling.
+_AS_IS = Preprocessing(
+    shortest_edge=5,
+    resize_to=None,
+    crop=None,
+    mean=np.zeros((3, 1, 1), np.float32),
+    std=np.ones((3, 1, 1), np.float32),
+    rescale=1.0,
+    resample=Image.Resampling.BICUBIC,
+)
 
 
 def _stored_pixels(data: bytes) -> torch.Tensor:
@@ -71,9 +78,9 @@ def _jpeg(image: Image.Image, orientation: int = 1, quality: int = 90) -> bytes:
 def test_orientation_turns_pixels_as_pillow_does(orientation: int) -> None:
     arr = np.random.default_rng(orientation).integers(0, 256, (5, 7, 3), dtype=np.uint8)
     image = Image.fromarray(arr)
-    method = _ORIENTATION_TRANSPOSE.get(orientation)
-    expected = np.asarray(image.transpose(method) if method is not None else image)
-    turned = gpu_jpeg._upright(torch.from_numpy(arr).permute(2, 0, 1), orientation)
+    image.getexif()[0x0112] = orientation
+    expected = np.asarray(ImageOps.exif_transpose(image))
+    turned = gpu_jpeg.prepare(torch.from_numpy(arr).permute(2, 0, 1), orientation, _AS_IS)
     np.testing.assert_array_equal(turned.permute(1, 2, 0).numpy(), expected)
 
 
@@ -110,6 +117,7 @@ def _full_decode_vectors(encoder: Encoder, datas: Sequence[bytes]) -> np.ndarray
     return encoder.encode_images([load_photo(d).image for d in datas])
 
 
+@pytest.mark.slow
 def test_gpu_path_vectors_are_the_full_decodes_vectors(encoder: Encoder, shapes_dir: Path) -> None:
     datas = [p.read_bytes() for p in sorted(shapes_dir.glob("*.jpg"))]
     decoder = gpu_jpeg.GpuJpegDecoder(encoder.preprocess, "cpu", _PillowOnCpu())
@@ -161,13 +169,14 @@ def test_only_plain_jpegs_go_to_the_gpu() -> None:
 
 
 def test_scan_markers_are_counted_across_windows_and_no_further_than_needed() -> None:
-    from photofind.core.photos.imaging import MAX_JPEG_SCANS, _scan_markers
+    from photofind.core.photos.imaging import MAX_JPEG_SCANS, count_scan_markers
 
     data = b"\x00" * 5 + b"\xff\xda" + b"\x00" * 6 + b"\xff" + b"\xda" + b"\xff\x00" * 3
     # Windows of 8 bytes: the second pair straddles a boundary.
-    assert _scan_markers(data, window=8) == _scan_markers(data) == 2
+    assert count_scan_markers(data, window=8) == count_scan_markers(data) == 2
     # It stops once past the limit: the window that crosses it is the last one counted.
-    assert MAX_JPEG_SCANS < _scan_markers(b"\xff\xda" * 10_000, window=64) <= MAX_JPEG_SCANS + 32
+    flood = count_scan_markers(b"\xff\xda" * 10_000, window=64)
+    assert MAX_JPEG_SCANS < flood <= MAX_JPEG_SCANS + 32
 
 
 def _vectors(store: Store, name: str) -> dict[str, np.ndarray]:
@@ -178,6 +187,7 @@ def _vectors(store: Store, name: str) -> dict[str, np.ndarray]:
     return {paths[int(i)]: v for i, v in zip(ids, matrix, strict=True)}
 
 
+@pytest.mark.slow
 def test_indexing_with_the_gpu_decoder_finds_what_the_cpu_finds(
     encoder: Encoder, shapes_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

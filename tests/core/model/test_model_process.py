@@ -21,6 +21,7 @@ def model_children() -> list[str]:
     return [p.name for p in multiprocessing.active_children() if p.name == "photofind-model"]
 
 
+@pytest.mark.slow
 def test_the_child_gives_the_same_vectors_as_the_model_here(
     model_dir: Path, encoder: Encoder
 ) -> None:
@@ -45,6 +46,7 @@ def test_the_child_gives_the_same_vectors_as_the_model_here(
     assert not model_children()
 
 
+@pytest.mark.slow
 def test_a_model_that_cannot_load_is_a_typed_error(model_dir: Path, tmp_path: Path) -> None:
     broken = tmp_path / "broken"
     shutil.copytree(model_dir, broken)
@@ -53,6 +55,7 @@ def test_a_model_that_cannot_load_is_a_typed_error(model_dir: Path, tmp_path: Pa
         ModelProcess.start(str(broken), "cpu")
 
 
+@pytest.mark.slow
 def test_a_library_indexes_through_the_child_and_closes_it(
     model_dir: Path, shapes_dir: Path, tmp_path: Path
 ) -> None:

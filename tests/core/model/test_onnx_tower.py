@@ -13,7 +13,8 @@ import pytest
 from shapes import CLASSES, make_photo
 
 from photofind.core.model import onnx_tower
-from photofind.core.model.encoder import ONNX_MIN_BATCH, Encoder, image_tower
+from photofind.core.model.encoder import ONNX_MIN_BATCH, Encoder
+from photofind.core.model.onnx_tower import image_tower
 
 
 def photos(encoder: Encoder, count: int = 8) -> np.ndarray:
@@ -38,6 +39,7 @@ def fresh(model_dir: Path, tmp_path: Path) -> Encoder:
     return encoder
 
 
+@pytest.mark.slow
 def test_a_batch_goes_through_onnxruntime_with_torchs_vectors(fresh: Encoder) -> None:
     """The first batch starts the export and goes through torch; once the export is done,
     batches go through onnxruntime, with the same vectors."""
@@ -58,6 +60,7 @@ def test_a_single_photo_stays_on_torch(fresh: Encoder) -> None:
     assert not (fresh.onnx_cache and fresh.onnx_cache.exists())
 
 
+@pytest.mark.slow
 def test_a_saved_export_is_used_from_the_first_batch(
     fresh: Encoder, model_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -80,13 +83,15 @@ def test_another_checkpoint_gets_its_own_export(
     copy = tmp_path / "copy"
     shutil.copytree(model_dir, copy)
     other = Encoder.load(str(copy), "cpu")
-    assert onnx_tower._key(other) != onnx_tower._key(fresh)
+    cache = tmp_path / "cache"
+    assert onnx_tower.export_path(other, cache) != onnx_tower.export_path(fresh, cache)
     weights = copy / "model.safetensors"
-    before = onnx_tower._key(other)
+    before = onnx_tower.export_path(other, cache)
     os.utime(weights, ns=(weights.stat().st_atime_ns, weights.stat().st_mtime_ns + 10**9))
-    assert onnx_tower._key(other) != before  # rewritten weights: exported again
+    assert onnx_tower.export_path(other, cache) != before  # rewritten weights: exported again
 
 
+@pytest.mark.slow
 def test_a_new_export_removes_the_models_older_ones(fresh: Encoder) -> None:
     cache = fresh.onnx_cache
     assert cache is not None
@@ -105,6 +110,7 @@ def test_a_new_export_removes_the_models_older_ones(fresh: Encoder) -> None:
     )
 
 
+@pytest.mark.slow
 def test_a_damaged_export_is_made_again(fresh: Encoder) -> None:
     cache = fresh.onnx_cache
     assert cache is not None
@@ -127,6 +133,7 @@ def test_without_onnxruntime_photos_are_encoded_by_torch(
     np.testing.assert_allclose(vectors, torch_vectors(fresh, pixels), atol=1e-5)
 
 
+@pytest.mark.slow
 def test_a_runtime_that_disagrees_with_torch_is_not_used_again(
     fresh: Encoder, model_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -139,7 +146,8 @@ def test_a_runtime_that_disagrees_with_torch_is_not_used_again(
     again = Encoder.load(str(model_dir), "cpu")
     again.onnx_cache = cache
     again.encode_pixels(photos(again))
-    assert again._onnx_export is True  # no export started
+    assert onnx_tower.start_export(again, cache) is None  # marked failed: not made again
+    assert not again.wait_for_onnx()
     assert not list(cache.glob("*.onnx"))
 
 
@@ -149,7 +157,7 @@ def test_a_failed_export_is_recorded_not_retried(
     def fails(ref: str, path: Path) -> None:
         raise RuntimeError("the exporter does not know this operator")
 
-    monkeypatch.setattr(onnx_tower, "_export_in_a_child", fails)
+    monkeypatch.setattr(onnx_tower, "export_in_a_child", fails)
     pixels = photos(fresh)
     np.testing.assert_allclose(fresh.encode_pixels(pixels), torch_vectors(fresh, pixels), atol=1e-5)
     assert not fresh.wait_for_onnx()
@@ -159,18 +167,18 @@ def test_a_failed_export_is_recorded_not_retried(
     assert onnx_tower.start_export(fresh, fresh.onnx_cache) is None
 
 
-def test_a_runtime_failing_mid_run_hands_over_to_torch(fresh: Encoder) -> None:
+@pytest.mark.slow
+def test_a_runtime_failing_mid_run_hands_over_to_torch(
+    fresh: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pixels = photos(fresh)
     fresh.encode_pixels(pixels)
     assert fresh.wait_for_onnx()
-    tower = fresh._onnx
-    assert tower is not None
 
-    class Broken:
-        def run(self, *_: object) -> None:
-            raise RuntimeError("out of memory")
+    def broken(self: onnx_tower.OnnxImageTower, pixels: np.ndarray) -> np.ndarray:
+        raise RuntimeError("out of memory")
 
-    tower.session = Broken()
+    monkeypatch.setattr(onnx_tower.OnnxImageTower, "__call__", broken)
     vectors = fresh.encode_pixels(pixels)
     assert not fresh.uses_onnx
     np.testing.assert_allclose(vectors, torch_vectors(fresh, pixels), atol=1e-5)

@@ -179,6 +179,7 @@ def test_what_it_does_not_recognise_goes_back_to_transformers(
     assert ClipTextTower.load(str(tmp_path / "nowhere")) is None
 
 
+@pytest.mark.slow
 def test_library_text_search_falls_back_to_transformers(
     model_dir: Path, shapes_dir: Path, tmp_path: Path
 ) -> None:
@@ -194,6 +195,7 @@ def test_library_text_search_falls_back_to_transformers(
         assert red_circles_only(h.path for h in hits)
 
 
+@pytest.mark.slow
 def test_the_tower_encodes_every_query_before_and_after_the_whole_model_loads(
     model_dir: Path, shapes_dir: Path, tmp_path: Path
 ) -> None:
@@ -227,6 +229,7 @@ def test_its_logit_scale_is_the_models_own(model_dir: Path, encoder: Encoder) ->
     assert tower.logit_scale == pytest.approx(encoder.logit_scale, rel=1e-6)
 
 
+@pytest.mark.slow
 def test_cli_search_and_similar_import_neither_torch_nor_transformers(
     model_dir: Path, shapes_dir: Path, tmp_path: Path
 ) -> None:

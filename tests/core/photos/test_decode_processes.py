@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +13,7 @@ import pytest
 from helpers import PER_CLASS
 from shapes import CLASSES
 
-from photofind.core.index import indexer
+from photofind.core.index import decoding, indexer
 from photofind.core.index.store import Store
 from photofind.core.model.encoder import Encoder
 from photofind.core.photos.scanning import FileStat
@@ -39,6 +41,7 @@ def _index(folder: Path, data: Path, encoder: Encoder, processes: bool) -> dict[
     return {paths[int(i)]: v for i, v in zip(ids, matrix, strict=True)}
 
 
+@pytest.mark.slow
 def test_processes_give_the_same_vectors_as_threads(
     encoder: Encoder, shapes_dir: Path, tmp_path: Path
 ) -> None:
@@ -50,24 +53,29 @@ def test_processes_give_the_same_vectors_as_threads(
 
 
 def test_a_file_changed_after_hashing_is_left_for_a_later_run(
-    encoder: Encoder, shapes_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    encoder: Encoder, shapes_dir: Path, tmp_path: Path
 ) -> None:
     photo = tmp_path / "photo.jpg"
     shutil.copy(next(shapes_dir.glob("red_circle_*.jpg")), photo)
     st = photo.stat()
-    # What _start_decoder gives a worker process, without lowering this thread's priority.
-    monkeypatch.setattr(indexer, "_worker_preprocess", encoder.preprocess)
-    hashed = indexer._Hashed(FileStat(str(photo), st.st_size, st.st_mtime), "h", b"")
-    decoded = indexer._decode_file(hashed)
-    assert isinstance(decoded, indexer._Decoded) and decoded.pixels.shape[0] == 3
+    hashed = decoding.Hashed(FileStat(str(photo), st.st_size, st.st_mtime), "h", b"")
+    # A worker process set up as Decoders sets up its own.
+    with ProcessPoolExecutor(
+        1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=decoding.start_decoder,
+        initargs=(encoder.preprocess,),
+    ) as worker:
+        decoded = worker.submit(decoding.decode_file, hashed).result()
+        assert isinstance(decoded, decoding.Decoded) and decoded.pixels.shape[0] == 3
 
-    os.utime(photo, (st.st_atime, st.st_mtime + 5))  # rewritten since it was hashed
-    changed = indexer._decode_file(hashed)
-    assert isinstance(changed, indexer._NotNow) and not changed.vanished
+        os.utime(photo, (st.st_atime, st.st_mtime + 5))  # rewritten since it was hashed
+        changed = worker.submit(decoding.decode_file, hashed).result()
+        assert isinstance(changed, decoding.NotNow) and not changed.vanished
 
-    photo.unlink()
-    gone = indexer._decode_file(hashed)
-    assert isinstance(gone, indexer._NotNow) and gone.vanished
+        photo.unlink()
+        gone = worker.submit(decoding.decode_file, hashed).result()
+        assert isinstance(gone, decoding.NotNow) and gone.vanished
 
 
 class _RecordingEncoder:

@@ -207,6 +207,7 @@ def test_mutated_photos_load_or_fail_cleanly(data: bytes, min_side: int | None) 
 # decode to 100 megapixels (about 3 s on a 2-core laptop): fewer examples keep the suite quick.
 @settings(FUZZ, max_examples=max(EXAMPLES // 4, 1))
 @given(data=lying_headers(), min_side=st.sampled_from([None, 224]))
+@pytest.mark.slow
 def test_headers_claiming_any_size_load_or_fail_cleanly(data: bytes, min_side: int | None) -> None:
     _outcome(data, min_side)
 

@@ -58,6 +58,7 @@ def test_without_a_usable_preview_the_sensor_data_is_developed(
     assert (loaded.info.width, loaded.info.height) == (640, 480)
 
 
+@pytest.mark.slow
 def test_draft_decoding_still_applies_to_the_preview() -> None:
     big = make_photo("red", "circle", np.random.default_rng(2), size=(2000, 1500))
     loaded = load_photo(make_dng(big), min_side=224)

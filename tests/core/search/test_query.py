@@ -68,6 +68,20 @@ def _terms(text: str) -> list[tuple[str, str, float, str]]:
         ),
         ("holiday.HEIC", [("photo", "holiday.HEIC", 1.0, "holiday.HEIC")]),
         ("2:./a.webp", [("photo", "./a.webp", 2.0, "2:./a.webp")]),
+        # one kind of quote inside the other is part of the term
+        ('"a \u201cb\u201d c"', [("text", "a \u201cb\u201d c", 1.0, '"a \u201cb\u201d c"')]),
+        ('\u201csay "hi"\u201d', [("text", 'say "hi"', 1.0, '\u201csay "hi"\u201d')]),
+        ("\u201ddog\u201d", [("text", "dog", 1.0, "\u201ddog\u201d")]),
+        ('"a"-b', [("text", "a", 1.0, '"a"'), ("text", "b", -1.0, "b")]),
+        # a term takes one weight: what looks like a second one is text
+        ("2: 3:dog", [("text", "3:dog", 2.0, "2: 3:dog")]),
+        (
+            '- 0.5:"/p/my photos/a b.jpg" + sea',
+            [
+                ("photo", "/p/my photos/a b.jpg", -0.5, '0.5:"/p/my photos/a b.jpg"'),
+                ("text", "sea", 1.0, "sea"),
+            ],
+        ),
     ],
 )
 def test_terms_signs_weights_and_photos(text: str, terms: list) -> None:
@@ -106,6 +120,18 @@ def test_only_a_lone_unweighted_text_is_plain() -> None:
         ('""', "empty quotes at position 1", (0, 2)),
         ('cat "dog"', "expected '+' or '-' before the quote, at position 5", (4, 5)),
         ('"cat" dog', "expected '+' or '-' after the quoted term, at position 7", (6, 7)),
+        ('"cat"dog', "expected '+' or '-' after the quoted term, at position 6", (5, 6)),
+        # straight quotes do not nest: the second one closes the first
+        ('"a "b" c"', "expected '+' or '-' after the quoted term, at position 5", (4, 5)),
+        ("dog - ", "nothing after '-' at position 5", (4, 5)),
+        ("+ 2:", "weight '2:' at position 3 has no term after it", (2, 4)),
+        ("cat + 0.0:dog", "weight '0.0' at position 7 must be more than 0", (6, 10)),
+        ('2:"dog', "unterminated quote at position 3", (2, 6)),
+        ('"   "', "empty quotes at position 1", (0, 5)),
+        ("cat + \u201c\u201d", "empty quotes at position 7", (6, 8)),
+        # the first problem from the left is the one reported
+        ('cat ""', "expected '+' or '-' before the quote, at position 5", (4, 5)),
+        ('dog + + "cat', "'+' at position 5 is followed by another operator", (4, 7)),
     ],
 )
 def test_malformed_queries_say_what_and_where(
@@ -114,6 +140,7 @@ def test_malformed_queries_say_what_and_where(
     with pytest.raises(LocatedQueryError) as caught:
         parse_query(text)
     assert message in str(caught.value)
+    assert f"position {caught.value.start + 1}" in str(caught.value)
     assert "\n" not in str(caught.value)
     assert (caught.value.start, caught.value.end) == span
 

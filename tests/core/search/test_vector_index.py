@@ -27,6 +27,7 @@ def _library(n: int, dim: int = 512) -> tuple[Store, np.ndarray]:
     return store, vectors
 
 
+@pytest.mark.slow
 def test_float16_top10_matches_exact_float32_ranking() -> None:
     store, vectors = _library(5000)
     index = VectorIndex(store, "m")
