@@ -6,9 +6,9 @@ import os
 import sys
 import threading
 
-# Linux nice value for decoding and thumbnail threads: on a 2-core machine four of them
-# decoding JPEGs would otherwise take the CPU from the window's own thread in turns of about
-# 100 ms; a higher nice value lets it run as soon as it has something to do.
+# Linux nice value for decoding and thumbnail threads: on a machine with few cores they would
+# otherwise take the CPU from the window's own thread in long turns; a higher nice value lets
+# the window's thread run as soon as it has something to do.
 BACKGROUND_NICE = 10
 
 _done = threading.local()

@@ -144,9 +144,9 @@ class DuplicatesDialog(QDialog):
     def _build_actions(self) -> QHBoxLayout:
         """The hint on what ticks mean, and what to do with the ticked photos."""
         self.hint = plain_label(
-            "Ticked photos go to the trash; untick any you want to keep. The first photo of "
-            "each group (the largest) is kept unless you tick it; photos less alike it than "
-            "the similarity asked (alike only through others) are not ticked.",
+            "Ticked photos go to the trash; untick any you want to keep. Each group's first "
+            "photo, the largest, is kept unless you tick it. Photos that are alike it only "
+            "through others in the group are shown, but not ticked.",
             wrap=True,
         )
         mute(self.hint)

@@ -1,15 +1,17 @@
 """A long index run, such as a first one over thousands of photos: the window says that it
-may be closed meanwhile, and the desktop is told when the run is done."""
+may be closed meanwhile, in the notice bar (the status bar has no room for a sentence beside
+the progress), and the desktop is told when the run is done."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
-from PySide6.QtWidgets import QStatusBar, QSystemTrayIcon
+from PySide6.QtWidgets import QSystemTrayIcon
 
 from photofind.core.api import IndexProgress
 from photofind.gui.icon import app_icon
+from photofind.gui.notice_bar import NoticeBar
 from photofind.gui.worker import LibraryWorker
 
 # A run with this many photos to encode takes long enough (minutes on a CPU) to mention.
@@ -19,12 +21,12 @@ NOTIFICATION_MS = 10_000
 
 class LongIndexNotes(QObject):
     def __init__(
-        self, worker: LibraryWorker, status_bar: QStatusBar, resumes_on_start: Callable[[], bool]
+        self, worker: LibraryWorker, notices: NoticeBar, resumes_on_start: Callable[[], bool]
     ) -> None:
-        super().__init__(status_bar)
-        self._status_bar = status_bar
+        super().__init__(notices)
+        self._notices = notices
         self._resumes_on_start = resumes_on_start
-        self._note: str | None = None  # what the status bar was told about this run
+        self._note: str | None = None  # what the window was told about this run
         worker.indexProgress.connect(self._progress)
         worker.indexFinished.connect(self._finished)
 
@@ -41,11 +43,11 @@ class LongIndexNotes(QObject):
                 f"Indexing {progress.total:,} photos takes a while. You can close Photofind: "
                 f"what is indexed is kept, and {later}."
             )
-            self._status_bar.showMessage(self._note)
+            self._notices.show_notice(self._note)
 
     def _finished(self, progress: IndexProgress) -> None:
-        if self._note is not None and self._status_bar.currentMessage() == self._note:
-            self._status_bar.clearMessage()
+        if self._note is not None and self._notices.text() == self._note:
+            self._notices.hide()
         self._note = None
         encoded = progress.counts.encoded
         if not progress.cancelled and encoded >= LONG_INDEX_PHOTOS:

@@ -107,7 +107,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, self.notices)
         self.index_status = IndexStatus(self.statusBar())
         self.long_index = LongIndexNotes(
-            self.worker, self.statusBar(), lambda: self._prefs.index_on_start
+            self.worker, self.notices, lambda: self._prefs.index_on_start
         )
         self.photo_actions = PhotoActions(
             self.grid, self.results, self.photo_jobs, self.statusBar()

@@ -40,7 +40,7 @@ from photofind.gui.thumbnail_loader import ThumbnailLoader
 READY_PLACEHOLDER = "Describe a photo, or paste a photo's path"
 LOADING_PLACEHOLDER = "Loading model…"
 DOWNLOADING_PLACEHOLDER = "Downloading model…"
-ALL_PHOTOS = "All photos"
+ANY_TAG = "Any tag"  # the tag box's first choice: no tag asked for
 FAILED_PLACEHOLDER = "Search needs the model, which is not loaded"
 
 
@@ -177,7 +177,7 @@ class ResultsPage(QWidget):
         chosen = self.tag()
         self.tag_filter.blockSignals(True)
         self.tag_filter.clear()
-        self.tag_filter.addItem(ALL_PHOTOS, None)
+        self.tag_filter.addItem(ANY_TAG, None)
         for name in names:
             self.tag_filter.addItem(name, name)
         self.tag_filter.setCurrentIndex(max(0, self.tag_filter.findData(chosen)))

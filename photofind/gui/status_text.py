@@ -98,7 +98,7 @@ def long_date(day: date) -> str:
 
 def new_matches(count: int) -> str:
     """The offer of photos indexing found since the results were shown."""
-    return f"Show {count:,} New Match{'' if count == 1 else 'es'}"
+    return f"Show {count:,} new match{'' if count == 1 else 'es'}"
 
 
 def _heading(count: int, limit: int, photo: str | None, sort: str, close: bool) -> str:

@@ -117,21 +117,25 @@ def test_a_long_index_says_the_app_may_be_closed_and_notifies_when_done(
     photos = tmp_path / "photos"
     generate_folder(photos, per_class=2, seed=41, age_seconds=3600)
     window = open_window(tmp_path / "data")
-    said: list[str] = []
-    window.statusBar().messageChanged.connect(said.append)
     runs = _runs(window)
+    # Said where it stays until read, not squeezed beside the progress in the status bar.
+    noticed: list[str] = []
+    show_notice = window.notices.show_notice
+    monkeypatch.setattr(
+        window.notices, "show_notice", lambda text: (noticed.append(text), show_notice(text))
+    )
 
     window.add_folder(str(photos))
     qtbot.waitUntil(lambda: bool(notified), timeout=INDEX_TIMEOUT_MS)
     total = 2 * len(CLASSES)
-    assert (
+    assert noticed == [
         f"Indexing {total} photos takes a while. You can close Photofind: what is indexed is "
         "kept, and it carries on from there when it next starts."
-    ) in said
+    ]
     assert notified == [
         ("Photofind has finished indexing", f"{total} new photos can be found by describing them.")
     ]
-    assert window.statusBar().currentMessage() == ""
+    assert window.notices.text() == ""  # the note goes once the run is done
 
     # A short run (nothing new here) tells the desktop nothing.
     before = len(runs)

@@ -75,7 +75,7 @@ def test_first_run_invites_to_add_a_folder_then_indexes_it_and_finds_photos(
     assert window.index_status.label.isVisible() and window.index_status.pause_button.isVisible()
 
     # A query typed while indexing shows the photos indexed so far; those indexed after the
-    # first are offered ("Show N New Matches"), not moved in under the pointer.
+    # first are offered ("Show N new matches"), not moved in under the pointer.
     type_query(qtbot, window, "a photo of a yellow circle")
     qtbot.waitUntil(
         lambda: window.index_status.library.text() == LIBRARY_PHOTOS, timeout=INDEX_TIMEOUT_MS

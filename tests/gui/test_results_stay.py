@@ -173,7 +173,7 @@ def test_indexing_offers_new_matches_instead_of_moving_the_grid(
     assert not replaced and grid_names(window, LIBRARY_SIZE) == shown
     offer = window.page.new_matches
     qtbot.waitUntil(offer.isVisible, timeout=RESULTS_TIMEOUT_MS)
-    assert re.fullmatch(r"Show \d+ New Match(es)?", offer.text())
+    assert re.fullmatch(r"Show \d+ new match(es)?", offer.text())
     assert not window.heading.text().count("so far")
 
     qtbot.mouseClick(offer, Qt.MouseButton.LeftButton)

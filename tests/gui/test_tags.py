@@ -20,7 +20,7 @@ def test_tag_filter_and_preview_tags(
     wait_for_model(qtbot, window)
     combo = window.page.tag_filter
     qtbot.waitUntil(lambda: combo.count() == len(CLASSES) + 1)
-    assert combo.itemText(0) == "All photos"
+    assert combo.itemText(0) == "Any tag"
 
     type_query(qtbot, window, "a photo of a shape")
     qtbot.waitUntil(lambda: window.results.rowCount() > 0)

@@ -1,10 +1,9 @@
 """Decoding JPEGs on the GPU that runs the model (nvJPEG, through torchvision), for indexing.
 
-With the model on a GPU, indexing is bound by the CPU decoding photos: a 12-megapixel JPEG
-costs 70-90 ms of a core, so even 16 cores feed a GPU that could encode a hundred times
-faster (benchmarks/GPU.md). nvJPEG decodes on the GPU itself. The photo then never leaves
-it: it is resized, turned upright, cropped and normalised there, as `Preprocessing` does on
-the CPU, and goes straight to the image tower.
+With the model on a GPU, indexing is bound by the CPU decoding photos: even 16 cores cannot feed
+a GPU that encodes far faster than they decode (figures in benchmarks/GPU.md). nvJPEG decodes on
+the GPU itself. The photo then never leaves it: it is resized, turned upright, cropped and
+normalised there, as `Preprocessing` does on the CPU, and goes straight to the image tower.
 
 Only plain JPEGs (one RGB or greyscale picture: what cameras and phones write) take this
 path. Everything else, and any JPEG the GPU fails on, is decoded on the CPU as usual, so

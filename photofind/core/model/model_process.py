@@ -1,11 +1,11 @@
 """The whole model in a child process of its own, for the app.
 
-Importing torch and transformers and loading a checkpoint hold the GIL for up to half a
-second at a time (dynamic libraries, static initialisers, weights copied in; measured in
-benchmarks/PROFILE.md §7). In the app's process that would freeze the window each time. In a
-child process, its imports hold only the child's GIL: the app keeps answering queries and
-drawing while the model loads, and afterwards only pixels and vectors cross between them.
-The CLI, which has no window, loads the model in its own process (core.model.encoder.Encoder).
+Importing torch and transformers and loading a checkpoint hold the GIL for long stretches
+(dynamic libraries, static initialisers, weights copied in; benchmarks/PROFILE.md §7). In the
+app's process that would freeze the window each time. In a child process, its imports hold only
+the child's GIL: the app keeps answering queries and drawing while the model loads, and
+afterwards only pixels and vectors cross between them. The CLI, which has no window, loads the
+model in its own process (core.model.encoder.Encoder).
 
 `ModelProcess` offers what indexing, find-similar, show-where and tags ask of an Encoder.
 Decoding and preprocessing stay in the app (they need no torch); a batch of preprocessed

@@ -319,7 +319,7 @@ _SAFETENSORS_TYPES = {"F32": np.float32, "F16": np.float16}
 def _mapped_safetensors(path: Path) -> dict[str, np.ndarray]:
     """The text tower's tensors as views of the file mapped into memory. The safetensors
     package copies each tensor into memory while holding the GIL, which stalls the app's
-    window for as long (over 100 ms for ViT-B/32's token embedding); a view costs nothing
+    window for as long (benchmarks/PROFILE.md §7); a view costs nothing
     until its pages are read, by onnxruntime without the GIL or a row at a time. The file's
     layout: an 8-byte little-endian header length, a JSON header naming each tensor's
     dtype, shape and byte offsets, then the data."""

@@ -10,11 +10,8 @@ Nothing is encoded: only the stored unit vectors are compared, all against all, 
 one matrix product (torch, float32) with only the pairs above the threshold kept, and the
 groups found from those pairs by array-wide union-find (no Python loop over photos or pairs).
 
-Measured with benchmarks/duplicates_bench.py (512-dimensional CLIP-like vectors, 1,000
-planted groups, all found and nothing else) on a 2-core AVX2 machine shared with other work
-(load ~3.5): 20,000 photos in 5.6 s, 100,000 photos in 134 s, nearly all of it the 5 TFLOP of
-matrix products (~40 GFLOP/s there). Memory beyond the float32 matrix (200 MB at 100,000) is
-one 64 MB tile. The time grows with the square of the count.
+The time grows with the square of the count and is nearly all matrix products; memory beyond
+the float32 matrix is one tile. Figures: benchmarks/PROFILE.md §8 (benchmarks/duplicates_bench.py).
 """
 
 from __future__ import annotations
@@ -30,9 +27,8 @@ from photofind.core.errors import PhotofindError
 from photofind.core.index.store import Detail, Store
 
 DEFAULT_THRESHOLD = 0.95
-# Rows and columns of one tile of the all-pairs product. 512² float32 scores (1 MB) stay in
-# the CPU's cache for the threshold passes that follow each product: on 2 cores, 50,000
-# photos took 10.2 s with 512, 13.0 s with 4096 (64 MB tiles) and 12.2 s with 256.
+# Rows and columns of one tile of the all-pairs product: small enough that its scores stay in
+# the CPU's cache for the threshold passes that follow each product (benchmarks/PROFILE.md §8).
 TILE = 512
 
 
