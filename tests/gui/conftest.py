@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 from helpers import index_into
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
-from window_helpers import OpenWindow, StartWorker
+from window_helpers import OpenWindow, StartWorker, reset_window
 
 from photofind.gui.main_window import MainWindow
 from photofind.gui.settings import AppSettings, Preferences
@@ -32,6 +33,29 @@ def indexed_data_dir(indexed_template: Path, tmp_path: Path) -> Path:
     return data_dir
 
 
+def _main_window(
+    data_dir: Path, model: str, index_on_start: bool = True, thumbnail_size: int | None = None
+) -> MainWindow:
+    """The main window as run_app builds it, shown and active."""
+    settings = AppSettings(data_dir)
+    saved = settings.load()
+    prefs = Preferences(
+        model=model,
+        device="cpu",
+        thumbnail_size=thumbnail_size or saved.thumbnail_size,
+        index_on_start=index_on_start,
+    )
+    window = MainWindow(data_dir, settings, prefs)
+    window.show()
+    window.activateWindow()
+    return window
+
+
+def _close(window: MainWindow) -> None:
+    window.close()
+    assert window.worker.isFinished(), "the library worker did not stop"
+
+
 @pytest.fixture
 def open_window(qtbot: QtBot, model_dir: Path, tmp_path: Path) -> Iterator[OpenWindow]:
     """Opens the main window as run_app does; every window opened is closed afterwards."""
@@ -43,26 +67,41 @@ def open_window(qtbot: QtBot, model_dir: Path, tmp_path: Path) -> Iterator[OpenW
         index_on_start: bool = True,
         thumbnail_size: int | None = None,
     ) -> MainWindow:
-        data_dir = data_dir or tmp_path / "data"
-        settings = AppSettings(data_dir)
-        saved = settings.load()
-        prefs = Preferences(
-            model=model if model is not None else str(model_dir),
-            device="cpu",
-            thumbnail_size=thumbnail_size or saved.thumbnail_size,
-            index_on_start=index_on_start,
-        )
-        window = MainWindow(data_dir, settings, prefs)
+        model = model if model is not None else str(model_dir)
+        window = _main_window(data_dir or tmp_path / "data", model, index_on_start, thumbnail_size)
         windows.append(window)
-        window.show()
         qtbot.waitExposed(window)
-        window.activateWindow()
         return window
 
     yield open_
     for window in windows:
-        window.close()
-        assert window.worker.isFinished(), "the library worker did not stop"
+        _close(window)
+
+
+@pytest.fixture(scope="module")
+def _module_window(
+    qapp: QApplication,
+    tmp_path_factory: pytest.TempPathFactory,
+    indexed_template: Path,
+    model_dir: Path,
+) -> Iterator[MainWindow]:
+    # Module-scoped, so without qtbot (function-scoped): shared_window waits on it.
+    data_dir = tmp_path_factory.mktemp("shared-window") / "data"
+    shutil.copytree(indexed_template, data_dir)
+    window = _main_window(data_dir, str(model_dir))
+    yield window
+    _close(window)
+
+
+@pytest.fixture
+def shared_window(qtbot: QtBot, _module_window: MainWindow) -> MainWindow:
+    """One window per test module, on the module's own copy of the indexed library, for tests
+    that only search and look: each test gets it back as a newly opened window is once its
+    model has loaded. A test that changes the library, the settings or the model opens its
+    own window."""
+    window = _module_window
+    reset_window(qtbot, window)
+    return window
 
 
 @pytest.fixture(scope="session", autouse=True)

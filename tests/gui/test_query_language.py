@@ -3,26 +3,22 @@ malformed query says what is wrong and where, and the search bar explains the sy
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pytestqt.qtbot import QtBot
-from window_helpers import OpenWindow, type_query, wait_for_model, wait_for_top
+from window_helpers import type_query, wait_for_top
+
+from photofind.gui.main_window import MainWindow
 
 
-def test_added_descriptions_find_what_both_ask_for(
-    qtbot: QtBot, open_window: OpenWindow, indexed_data_dir: Path
-) -> None:
-    window = open_window(indexed_data_dir)
-    wait_for_model(qtbot, window)
+def test_added_descriptions_find_what_both_ask_for(qtbot: QtBot, shared_window: MainWindow) -> None:
+    window = shared_window
     type_query(qtbot, window, "a photo of a red shape + a photo of a circle")
     wait_for_top(qtbot, window, "red_circle")
 
 
 def test_a_malformed_query_says_what_is_wrong_and_where(
-    qtbot: QtBot, open_window: OpenWindow, indexed_data_dir: Path
+    qtbot: QtBot, shared_window: MainWindow
 ) -> None:
-    window = open_window(indexed_data_dir)
-    wait_for_model(qtbot, window)
+    window = shared_window
     type_query(qtbot, window, "dog +")
     qtbot.waitUntil(lambda: window.message.title.text() == "This search did not work")
     body = window.message.body.text()
@@ -30,9 +26,9 @@ def test_a_malformed_query_says_what_is_wrong_and_where(
 
 
 def test_the_search_bar_explains_the_query_language(
-    qtbot: QtBot, open_window: OpenWindow, indexed_data_dir: Path
+    qtbot: QtBot, shared_window: MainWindow
 ) -> None:
-    window = open_window(indexed_data_dir)
+    window = shared_window
     window.search.help_action.trigger()
     help_popup = window.search.help
     assert help_popup is not None

@@ -24,6 +24,8 @@ from window_helpers import (
     wait_for_top,
 )
 
+from photofind.gui.main_window import MainWindow
+
 
 def test_typing_a_description_and_enter_shows_matching_photos_first(
     qtbot: QtBot, open_window: OpenWindow, indexed_data_dir: Path
@@ -46,11 +48,8 @@ def test_typing_a_description_and_enter_shows_matching_photos_first(
     assert "Match score" in tooltip and "red_circle" in tooltip
 
 
-def test_typing_alone_runs_the_query_after_a_pause(
-    qtbot: QtBot, open_window: OpenWindow, indexed_data_dir: Path
-) -> None:
-    window = open_window(indexed_data_dir)
-    wait_for_model(qtbot, window)
+def test_typing_alone_runs_the_query_after_a_pause(qtbot: QtBot, shared_window: MainWindow) -> None:
+    window = shared_window
     qtbot.keyClicks(window.search, "blue square")
     wait_for_top(qtbot, window, "blue_square", count=5)
     # Changing the words replaces the results.
@@ -68,10 +67,9 @@ def test_a_query_typed_while_the_model_loads_is_answered_once_it_has(
 
 
 def test_context_menu_find_similar_shows_similar_photos_first(
-    qtbot: QtBot, open_window: OpenWindow, indexed_data_dir: Path
+    qtbot: QtBot, shared_window: MainWindow
 ) -> None:
-    window = open_window(indexed_data_dir)
-    wait_for_model(qtbot, window)
+    window = shared_window
     type_query(qtbot, window, "green triangle")
     wait_for_top(qtbot, window, "green_triangle")
     # Right-click the third photo.
@@ -110,10 +108,9 @@ def _outside_photo(folder: Path, colour: str, shape: str) -> Path:
 
 
 def test_dropping_a_photo_shows_similar_photos_first(
-    qtbot: QtBot, open_window: OpenWindow, indexed_data_dir: Path, tmp_path: Path
+    qtbot: QtBot, shared_window: MainWindow, tmp_path: Path
 ) -> None:
-    window = open_window(indexed_data_dir)
-    wait_for_model(qtbot, window)
+    window = shared_window
     dropped = _outside_photo(tmp_path / "downloads", "yellow", "square")
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(dropped))])
@@ -129,9 +126,9 @@ def test_dropping_a_photo_shows_similar_photos_first(
 
 
 def test_dropping_something_that_is_not_a_photo_is_refused(
-    qtbot: QtBot, open_window: OpenWindow, indexed_data_dir: Path, tmp_path: Path
+    qtbot: QtBot, shared_window: MainWindow, tmp_path: Path
 ) -> None:
-    window = open_window(indexed_data_dir)
+    window = shared_window
     note = tmp_path / "notes.txt"
     note.write_text("not a photo")
     mime = QMimeData()
@@ -149,10 +146,9 @@ def test_dropping_something_that_is_not_a_photo_is_refused(
 
 
 def test_pasting_a_photo_path_into_the_bar_searches_similar_photos(
-    qtbot: QtBot, open_window: OpenWindow, indexed_data_dir: Path, tmp_path: Path
+    qtbot: QtBot, shared_window: MainWindow, tmp_path: Path
 ) -> None:
-    window = open_window(indexed_data_dir)
-    wait_for_model(qtbot, window)
+    window = shared_window
     photo = _outside_photo(tmp_path / "elsewhere", "blue", "triangle")
     QGuiApplication.clipboard().setText(f"'{photo}'")  # as a file manager's "copy path" may
     window.search.setFocus()
@@ -163,10 +159,9 @@ def test_pasting_a_photo_path_into_the_bar_searches_similar_photos(
 
 
 def test_enter_opens_a_preview_with_details_and_find_similar(
-    qtbot: QtBot, open_window: OpenWindow, indexed_data_dir: Path, shapes_dir: Path
+    qtbot: QtBot, shared_window: MainWindow, shapes_dir: Path
 ) -> None:
-    window = open_window(indexed_data_dir)
-    wait_for_model(qtbot, window)
+    window = shared_window
     type_query(qtbot, window, "red square")
     wait_for_top(qtbot, window, "red_square")
 
@@ -202,10 +197,9 @@ def test_enter_opens_a_preview_with_details_and_find_similar(
 
 
 def test_keyboard_copy_and_escape(
-    qtbot: QtBot, open_window: OpenWindow, indexed_data_dir: Path, shapes_dir: Path
+    qtbot: QtBot, shared_window: MainWindow, shapes_dir: Path
 ) -> None:
-    window = open_window(indexed_data_dir)
-    wait_for_model(qtbot, window)
+    window = shared_window
     type_query(qtbot, window, "blue circle")
     wait_for_top(qtbot, window, "blue_circle")
 

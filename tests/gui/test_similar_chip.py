@@ -11,9 +11,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 from window_helpers import (
     RESULTS_TIMEOUT_MS,
-    OpenWindow,
     type_query,
-    wait_for_model,
     wait_for_top,
 )
 
@@ -26,10 +24,8 @@ def _focused() -> QWidget:
     return widget
 
 
-def _similar_to_third(qtbot: QtBot, open_window: OpenWindow, data_dir: Path) -> MainWindow:
-    """A window showing photos like the third result for "green triangle"."""
-    window = open_window(data_dir)
-    wait_for_model(qtbot, window)
+def _similar_to_third(qtbot: QtBot, window: MainWindow) -> None:
+    """Show photos like the third result for "green triangle"."""
     type_query(qtbot, window, "green triangle")
     wait_for_top(qtbot, window, "green_triangle")
     path = window.results.hit(2).path
@@ -45,7 +41,6 @@ def _similar_to_third(qtbot: QtBot, open_window: OpenWindow, data_dir: Path) -> 
     )
     # Typed text starts after the chip, not under it.
     assert window.search.textMargins().left() >= chip.geometry().right()
-    return window
 
 
 def _back_to_words(qtbot: QtBot, window: MainWindow) -> None:
@@ -57,9 +52,10 @@ def _back_to_words(qtbot: QtBot, window: MainWindow) -> None:
 
 
 def test_esc_in_the_field_leaves_the_chip_for_the_words_before(
-    qtbot: QtBot, open_window: OpenWindow, indexed_data_dir: Path
+    qtbot: QtBot, shared_window: MainWindow
 ) -> None:
-    window = _similar_to_third(qtbot, open_window, indexed_data_dir)
+    window = shared_window
+    _similar_to_third(qtbot, window)
     window.search.setFocus()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is window.search)
     qtbot.keyClick(_focused(), Qt.Key.Key_Escape)
@@ -67,18 +63,18 @@ def test_esc_in_the_field_leaves_the_chip_for_the_words_before(
 
 
 def test_alt_left_goes_back_to_the_previous_results(
-    qtbot: QtBot, open_window: OpenWindow, indexed_data_dir: Path
+    qtbot: QtBot, shared_window: MainWindow
 ) -> None:
-    window = _similar_to_third(qtbot, open_window, indexed_data_dir)
+    window = shared_window
+    _similar_to_third(qtbot, window)
     window.grid.setFocus()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is window.grid)
     qtbot.keyClick(_focused(), Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)
     _back_to_words(qtbot, window)
 
 
-def test_the_chips_cross_goes_back(
-    qtbot: QtBot, open_window: OpenWindow, indexed_data_dir: Path
-) -> None:
-    window = _similar_to_third(qtbot, open_window, indexed_data_dir)
+def test_the_chips_cross_goes_back(qtbot: QtBot, shared_window: MainWindow) -> None:
+    window = shared_window
+    _similar_to_third(qtbot, window)
     qtbot.mouseClick(window.flow.chip.close_button, Qt.MouseButton.LeftButton)
     _back_to_words(qtbot, window)

@@ -14,7 +14,9 @@ from shapes import CLASSES
 
 from photofind.gui.main_window import MainWindow
 from photofind.gui.results_page import READY_PLACEHOLDER
-from photofind.gui.worker import LibraryWorker
+from photofind.gui.search_flow import BROWSE
+from photofind.gui.status_text import timeline_heading
+from photofind.gui.worker import RESULT_LIMIT, LibraryWorker
 
 # Generous: the first window of a session pays for importing torch and transformers, and the
 # machine may be busy. These are limits for "it never happened", not speed requirements.
@@ -25,6 +27,10 @@ INDEX_TIMEOUT_MS = 90_000
 # The shared shapes folder (conftest's shapes_dir), as the status bar counts it.
 LIBRARY_SIZE = PER_CLASS * len(CLASSES)
 LIBRARY_PHOTOS = f"{LIBRARY_SIZE:,} photos in the library"
+# What a window opened on it shows before any search: the whole library, newest first.
+LIBRARY_TIMELINE = timeline_heading(LIBRARY_SIZE, RESULT_LIMIT, "newest")
+# Esc steps back one thing at a time: a selection, each similar search, then the words.
+MAX_ESC_STEPS = 20
 
 # open_window(data_dir=None, model=None, index_on_start=True, thumbnail_size=None)
 OpenWindow = Callable[..., MainWindow]
@@ -77,3 +83,43 @@ def right_click(window: MainWindow, row: int) -> QMenu:
     menu = window.context_menu
     assert menu is not None and menu.isVisible()
     return menu
+
+
+def reset_window(qtbot: QtBot, window: MainWindow) -> None:
+    """Put a window on the shared library back as it is once opened and its model loaded:
+    nothing open over it, the default filters and tag, the search cleared with Esc as a
+    person would, the library shown newest first and the search bar focused."""
+    # A context menu deletes itself once it closes: it is closed as the open popup it is.
+    while (popup := QApplication.activePopupWidget()) is not None:
+        popup.close()
+    dialogs = (window.preview, window.folders_dialog, window.duplicates_dialog)
+    for shown in (*dialogs, window.search.help, window.page.filters_popup):
+        if shown is not None:
+            shown.close()
+    window.page.filters_popup.reset()
+    window.page.tag_filter.setCurrentIndex(0)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    wait_for_model(qtbot, window)
+
+    def searching() -> bool:
+        return bool(
+            window.grid.selectionModel().hasSelection()
+            or window.search.text()
+            or window.flow.chip.isVisible()
+            or window.flow.query not in (None, BROWSE)
+        )
+
+    for _ in range(MAX_ESC_STEPS):
+        if not searching():
+            break
+        qtbot.keyClick(window.search, Qt.Key.Key_Escape)
+    assert not searching(), "Esc did not clear the search"
+    qtbot.waitUntil(
+        lambda: (
+            window.pages.currentWidget() is window.grid
+            and window.heading.text() == LIBRARY_TIMELINE
+        ),
+        timeout=RESULTS_TIMEOUT_MS,
+    )
+    window.focus_search()
