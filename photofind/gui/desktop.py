@@ -58,7 +58,8 @@ def release_clipboard() -> None:
 
 def show_in_folder(path: str, parent: QObject) -> None:
     """Open the photo's folder in the file manager, with the photo selected where the platform
-    allows it."""
+    allows it: Finder and Explorer select it themselves; on Linux and the BSDs the file
+    manager's D-Bus interface does, and without one the folder opens with nothing selected."""
     if sys.platform == "darwin":
         subprocess.Popen(["open", "-R", path])
     elif sys.platform == "win32":
