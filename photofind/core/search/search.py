@@ -336,7 +336,10 @@ class Searcher:
         if photo_id is not None and model_id is not None:
             vector = self.store.vector(photo_id, model_id)
         if vector is None:
-            vector = self._encoder().encode_images([load_query_photo(path)])[0]
+            # The photo first: a path that is not a photo is told at once, without waiting
+            # for the whole model to load.
+            image = load_query_photo(path)
+            vector = self._encoder().encode_images([image])[0]
         return vector, photo_id
 
     def rank(
