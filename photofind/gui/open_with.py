@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import platformdirs
 from PySide6.QtCore import QMimeDatabase, QProcess
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
@@ -105,15 +106,18 @@ def system_chooser_commands(path: str) -> list[list[str]] | None:
 
 
 def _data_dirs() -> list[Path]:
-    home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local/share")
-    rest = os.environ.get("XDG_DATA_DIRS") or "/usr/local/share:/usr/share"
-    return [Path(d) for d in [home, *rest.split(":")] if d]
+    """The XDG data folders, the user's first (platformdirs reads XDG_DATA_HOME/_DIRS)."""
+    return _user_then_site(platformdirs.user_data_dir(), platformdirs.site_data_dir(multipath=True))
 
 
 def _config_dirs() -> list[Path]:
-    home = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    rest = os.environ.get("XDG_CONFIG_DIRS") or "/etc/xdg"
-    return [Path(d) for d in [home, *rest.split(":")] if d]
+    return _user_then_site(
+        platformdirs.user_config_dir(), platformdirs.site_config_dir(multipath=True)
+    )
+
+
+def _user_then_site(user: str, site: str) -> list[Path]:
+    return [Path(d) for d in [user, *site.split(os.pathsep)] if d]
 
 
 def _desktop_entries() -> Iterator[tuple[str, object]]:

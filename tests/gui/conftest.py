@@ -8,12 +8,17 @@ from pathlib import Path
 
 import pytest
 from helpers import index_into
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
-from window_helpers import OpenWindow, StartWorker, reset_window
+from window_helpers import FindDuplicates, OpenWindow, reset_window
 
+from photofind.core.api import ThumbnailCache
+from photofind.gui.background import Background
+from photofind.gui.duplicates_dialog import DuplicatesDialog
 from photofind.gui.main_window import MainWindow
 from photofind.gui.settings import AppSettings, Preferences
+from photofind.gui.thumbnail_loader import ThumbnailLoader
 from photofind.gui.worker import LibraryWorker
 
 
@@ -114,17 +119,31 @@ def _release_clipboard_at_exit() -> Iterator[None]:
 
 
 @pytest.fixture
-def library_worker() -> Iterator[StartWorker]:
-    """Starts the library's worker on a data dir, as the window does, for a dialog tested on
-    its own; every worker started is stopped afterwards."""
-    workers: list[LibraryWorker] = []
+def find_duplicates(qtbot: QtBot) -> Iterator[FindDuplicates]:
+    """The duplicates dialog on its own, over a library's data dir, with the library's worker
+    started as the window does: shown, and its Find clicked at a similarity. Every dialog,
+    worker and pool it made is stopped afterwards."""
+    # The parent widget is kept here too: the dialog lives only as long as it does.
+    made: list[tuple[DuplicatesDialog, QWidget, LibraryWorker, Background]] = []
 
-    def start(data_dir: Path, model: str) -> LibraryWorker:
+    def find(data_dir: Path, model: str, threshold: float) -> DuplicatesDialog:
+        background = Background(threads=1)
+        thumbnails = ThumbnailLoader(ThumbnailCache(data_dir), background)
         worker = LibraryWorker(data_dir, model, "cpu", index_on_start=False)
-        workers.append(worker)
         worker.start()
-        return worker
+        parent = QWidget()
+        dialog = DuplicatesDialog(worker, thumbnails, parent)
+        made.append((dialog, parent, worker, background))
+        dialog.show()
+        dialog.threshold.setValue(threshold)
+        qtbot.mouseClick(dialog.find_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(dialog.find_button.isEnabled, timeout=60_000)
+        return dialog
 
-    yield start
-    for worker in workers:
+    yield find
+    for dialog, parent, worker, background in made:
+        dialog.shutdown()
+        dialog.close()
+        parent.close()
         worker.stop()
+        background.shutdown()

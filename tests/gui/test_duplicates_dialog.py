@@ -12,16 +12,12 @@ import pytest
 from PIL import Image
 from planted import MODEL, chain, photo, plant
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from shapes import make_photo
-from window_helpers import INDEX_TIMEOUT_MS, OpenWindow, StartWorker, wait_for_model
+from window_helpers import INDEX_TIMEOUT_MS, FindDuplicates, OpenWindow, wait_for_model
 
 from photofind.core.index.indexer import IndexProgress
-from photofind.core.photos.thumbnails import ThumbnailCache
-from photofind.gui.background import Background
-from photofind.gui.duplicates_dialog import DuplicatesDialog
-from photofind.gui.thumbnail_loader import ThumbnailLoader
 from photofind.units import human_size
 
 
@@ -91,7 +87,7 @@ def _in_trash() -> set[str]:
 
 
 def test_only_photos_alike_the_kept_one_are_ticked_and_changed_files_stay(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, library_worker: StartWorker
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, find_duplicates: FindDuplicates
 ) -> None:
     # A burst of six frames, each 0.96 alike the next, the first the largest; a smaller copy
     # of the first; and a link to the second frame.
@@ -103,51 +99,38 @@ def test_only_photos_alike_the_kept_one_are_ticked_and_changed_files_stay(
     vectors = dict(zip(frames, chain(6, 0.96), strict=True))
     plant(tmp_path / "data", {**vectors, copy: vectors[frames[0]], link: vectors[frames[1]]})
 
-    background = Background(threads=1)
-    parent = QWidget()
-    thumbnails = ThumbnailLoader(ThumbnailCache(tmp_path / "data"), background)
-    worker = library_worker(tmp_path / "data", MODEL)
-    dialog = DuplicatesDialog(worker, thumbnails, parent)
-    try:
-        dialog.show()
-        dialog.threshold.setValue(0.95)
-        qtbot.mouseClick(dialog.find_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: dialog.find_button.isEnabled(), timeout=60_000)
-        (group,) = dialog.groups
-        labels = [dialog.photos.item(i).text().splitlines() for i in range(len(group))]
-        names = [lines[0] for lines in labels]
-        assert names[:3] == ["frame0.jpg", "frame1.jpg", "frame0 copy.jpg"]
-        assert "frame1 link.jpg" not in names and "also at frame1 link.jpg" in labels[1]
-        # Only the two alike the kept frame are ticked; the frames beyond, alike it only
-        # through the others (0.84 down to 0.06), are shown unticked, and say so.
-        assert [d.path for d in dialog.ticked()] == [str(frames[1]), str(copy)]
-        for lines in labels[3:]:
-            assert "less alike — not ticked" in lines
-        assert not any("less alike" in line for lines in labels[:3] for line in lines)
+    dialog = find_duplicates(tmp_path / "data", MODEL, 0.95)
+    (group,) = dialog.groups
+    labels = [dialog.photos.item(i).text().splitlines() for i in range(len(group))]
+    names = [lines[0] for lines in labels]
+    assert names[:3] == ["frame0.jpg", "frame1.jpg", "frame0 copy.jpg"]
+    assert "frame1 link.jpg" not in names and "also at frame1 link.jpg" in labels[1]
+    # Only the two alike the kept frame are ticked; the frames beyond, alike it only
+    # through the others (0.84 down to 0.06), are shown unticked, and say so.
+    assert [d.path for d in dialog.ticked()] == [str(frames[1]), str(copy)]
+    for lines in labels[3:]:
+        assert "less alike — not ticked" in lines
+    assert not any("less alike" in line for lines in labels[:3] for line in lines)
 
-        os.utime(copy, (1e9, 1e9))  # changed since it was indexed
-        asked: list[str] = []
+    os.utime(copy, (1e9, 1e9))  # changed since it was indexed
+    asked: list[str] = []
 
-        def question(_parent: object, _title: str, text: str) -> QMessageBox.StandardButton:
-            asked.append(text)
-            return QMessageBox.StandardButton.Yes
+    def question(_parent: object, _title: str, text: str) -> QMessageBox.StandardButton:
+        asked.append(text)
+        return QMessageBox.StandardButton.Yes
 
-        monkeypatch.setattr(QMessageBox, "question", question)
-        gone: list[list[str]] = []
-        dialog.trashed.connect(gone.append)
-        size = human_size(frames[1].stat().st_size)
-        qtbot.mouseClick(dialog.trash_button, Qt.MouseButton.LeftButton)
-        (text,) = asked
-        assert text.startswith(f"Move 1 photo ({size}) to the trash?")
-        assert "frame1 link.jpg" in text  # goes with the frame it links to
-        assert f"{copy}: it changed since it was indexed" in text
+    monkeypatch.setattr(QMessageBox, "question", question)
+    gone: list[list[str]] = []
+    dialog.trashed.connect(gone.append)
+    size = human_size(frames[1].stat().st_size)
+    qtbot.mouseClick(dialog.trash_button, Qt.MouseButton.LeftButton)
+    (text,) = asked
+    assert text.startswith(f"Move 1 photo ({size}) to the trash?")
+    assert "frame1 link.jpg" in text  # goes with the frame it links to
+    assert f"{copy}: it changed since it was indexed" in text
 
-        assert copy.exists() and frames[0].exists()  # the changed copy stays, as does the kept
-        assert not os.path.lexists(frames[1]) and not os.path.lexists(link)  # nothing dangles
-        assert {"frame1.jpg", "frame1 link.jpg"} <= _in_trash()
-        assert gone == [[str(frames[1]), str(link)]]
-        assert len(dialog.groups[0]) == 6 and dialog.photos.count() == 6
-    finally:
-        dialog.shutdown()
-        dialog.close()
-        background.shutdown()
+    assert copy.exists() and frames[0].exists()  # the changed copy stays, as does the kept
+    assert not os.path.lexists(frames[1]) and not os.path.lexists(link)  # nothing dangles
+    assert {"frame1.jpg", "frame1 link.jpg"} <= _in_trash()
+    assert gone == [[str(frames[1]), str(link)]]
+    assert len(dialog.groups[0]) == 6 and dialog.photos.count() == 6

@@ -16,19 +16,15 @@ from pytestqt.qtbot import QtBot
 from shapes import make_photo
 from window_helpers import (
     INDEX_TIMEOUT_MS,
+    FindDuplicates,
     OpenWindow,
-    StartWorker,
     type_query,
     wait_for_model,
     wait_for_top,
 )
 
 from photofind.core.index.indexer import IndexProgress
-from photofind.core.photos.thumbnails import ThumbnailCache
-from photofind.gui.background import Background
-from photofind.gui.duplicates_dialog import DuplicatesDialog
 from photofind.gui.main_window import MainWindow
-from photofind.gui.thumbnail_loader import ThumbnailLoader
 from photofind.units import human_size
 
 PHOTOS = 4  # red circles, each drawn differently: every one a good match for "red circle"
@@ -137,7 +133,7 @@ def test_delete_in_the_viewer_trashes_its_photo_and_shows_the_next(
 
 
 def test_move_all_ticked_asks_once_for_every_group_as_left_ticked(
-    qtbot: QtBot, tmp_path: Path, asked: list[str], library_worker: StartWorker
+    qtbot: QtBot, tmp_path: Path, asked: list[str], find_duplicates: FindDuplicates
 ) -> None:
     # Three groups, each a photo and a smaller copy (ticked when found).
     folder = tmp_path / "photos"
@@ -151,34 +147,21 @@ def test_move_all_ticked_asks_once_for_every_group_as_left_ticked(
     ]
     plant(tmp_path / "data", {p: axes[k] for k, pair in enumerate(groups) for p in pair})
 
-    background = Background(threads=1)
-    parent = QWidget()
-    thumbnails = ThumbnailLoader(ThumbnailCache(tmp_path / "data"), background)
-    worker = library_worker(tmp_path / "data", MODEL)
-    dialog = DuplicatesDialog(worker, thumbnails, parent)
-    try:
-        dialog.show()
-        dialog.threshold.setValue(0.99)
-        qtbot.mouseClick(dialog.find_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: dialog.find_button.isEnabled(), timeout=60_000)
-        assert dialog.group_list.count() == 3
-        # Untick the second group's copy, look at another group: the untick stays.
-        dialog.group_list.setCurrentRow(1)
-        dialog.photos.item(1).setCheckState(Qt.CheckState.Unchecked)
-        dialog.group_list.setCurrentRow(2)
-        dialog.group_list.setCurrentRow(1)
-        assert dialog.photos.item(1).checkState() == Qt.CheckState.Unchecked
-        assert dialog.trash_all_button.text() == "Move All 2 Ticked to Trash"
+    dialog = find_duplicates(tmp_path / "data", MODEL, 0.99)
+    assert dialog.group_list.count() == 3
+    # Untick the second group's copy, look at another group: the untick stays.
+    dialog.group_list.setCurrentRow(1)
+    dialog.photos.item(1).setCheckState(Qt.CheckState.Unchecked)
+    dialog.group_list.setCurrentRow(2)
+    dialog.group_list.setCurrentRow(1)
+    assert dialog.photos.item(1).checkState() == Qt.CheckState.Unchecked
+    assert dialog.trash_all_button.text() == "Move All 2 Ticked to Trash"
 
-        gone = [groups[0][1], groups[2][1]]
-        size = human_size(sum(p.stat().st_size for p in gone))
-        qtbot.mouseClick(dialog.trash_all_button, Qt.MouseButton.LeftButton)
-        (text,) = asked
-        assert text.startswith(f"Move 2 photos ({size}) to the trash?")
-        assert not any(p.exists() for p in gone) and {p.name for p in gone} <= _in_trash()
-        assert all(p.exists() for p in (groups[0][0], *groups[1], groups[2][0]))
-        assert dialog.groups == [dialog.groups[0]] and len(dialog.groups[0]) == 2
-    finally:
-        dialog.shutdown()
-        dialog.close()
-        background.shutdown()
+    gone = [groups[0][1], groups[2][1]]
+    size = human_size(sum(p.stat().st_size for p in gone))
+    qtbot.mouseClick(dialog.trash_all_button, Qt.MouseButton.LeftButton)
+    (text,) = asked
+    assert text.startswith(f"Move 2 photos ({size}) to the trash?")
+    assert not any(p.exists() for p in gone) and {p.name for p in gone} <= _in_trash()
+    assert all(p.exists() for p in (groups[0][0], *groups[1], groups[2][0]))
+    assert dialog.groups == [dialog.groups[0]] and len(dialog.groups[0]) == 2

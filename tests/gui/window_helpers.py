@@ -12,11 +12,12 @@ from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.qtbot import QtBot
 from shapes import CLASSES
 
+from photofind.gui.duplicates_dialog import DuplicatesDialog
 from photofind.gui.main_window import MainWindow
 from photofind.gui.results_page import READY_PLACEHOLDER
 from photofind.gui.search_flow import BROWSE
 from photofind.gui.status_text import timeline_heading
-from photofind.gui.worker import RESULT_LIMIT, LibraryWorker
+from photofind.gui.worker import RESULT_LIMIT
 
 # Generous: the first window of a session pays for importing torch and transformers, and the
 # machine may be busy. These are limits for "it never happened", not speed requirements.
@@ -34,7 +35,8 @@ MAX_ESC_STEPS = 20
 
 # open_window(data_dir=None, model=None, index_on_start=True, thumbnail_size=None)
 OpenWindow = Callable[..., MainWindow]
-StartWorker = Callable[[Path, str], LibraryWorker]
+# The duplicates dialog over a data dir, its Find clicked at a similarity (conftest).
+FindDuplicates = Callable[[Path, str, float], DuplicatesDialog]
 
 
 def type_query(qtbot: QtBot, window: MainWindow, text: str) -> None:
