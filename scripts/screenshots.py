@@ -51,7 +51,16 @@ SHOTS = (
     "timeline",
     "similar-chip",
     "scale-2x",
+    "place-text",
+    "place-filter",
+    "reading-text",
 )
+# The place shots' trip: where its photos were taken (latitude, longitude) and what of.
+TRIP = {
+    "lisbon": ((38.7167, -9.1333), ("red", "circle")),
+    "porto": ((41.1496, -8.611), ("blue", "square")),
+    "paris": ((48.8566, 2.3522), ("yellow", "triangle")),
+}
 
 
 def main() -> int:
@@ -160,6 +169,9 @@ class Shots:
             "timeline": lambda: self.timeline(self.scratch / "home" / "Pictures" / "Phone"),
             "similar-chip": lambda: self.similar_chip(indexed),
             "scale-2x": lambda: self.scale_2x(indexed),
+            "place-text": self.place_text,
+            "place-filter": self.place_filter,
+            "reading-text": self.reading_text,
         }
         try:
             for name in shots:
@@ -478,7 +490,9 @@ class Shots:
                 cutoff=True,
             )
         )
-        _wait_until(lambda: window.heading.text().endswith("newest first"), "filtered results")
+        # Not the timeline shown before the answer ("144 photos, newest first").
+        heading = window.heading
+        _wait_until(lambda: heading.text().endswith("close matches, newest first"), "filtered")
         self._wait_for_thumbnails(window)
         window.page.filters_button.click()
         _wait_until(popup.isVisible, "the filters popup")
@@ -545,6 +559,105 @@ class Shots:
         finally:
             QApplication.setPalette(light)
             window.close()
+
+    def place_text(self) -> None:
+        """17-place-text.png: a receipt found by the words on it ("invoice 2024"), in the
+        viewer: where it was taken, the words read in it, the searched ones marked."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+
+        window = self._window(self._trip_library())
+        self._wait_for_model(window)
+        QTest.keyClicks(window.search, '"invoice 2024"')
+        QTest.keyClick(window.search, Qt.Key.Key_Return)
+        _wait_until(lambda: window.results.rowCount() == 1, "the receipt")
+        self._wait_for_thumbnails(window)
+        window.grid.setCurrentIndex(window.results.index(0))
+        QTest.keyClick(window.grid, Qt.Key.Key_Return)
+        preview = window.preview
+        assert preview is not None
+        preview.resize(1000, 720)
+        rows = preview.details.rows
+        _wait_until(lambda: rows["Text in photo"].isVisible(), "the receipt's words")
+        _wait_until(lambda: preview.dimensions.text().endswith("pixels"), "the viewer")
+        _settle(400)
+        self._save(preview.grab(), "17-place-text.png")
+        preview.close()
+        window.close()
+
+    def place_filter(self) -> None:
+        """17-place-filter.png: the Filters popup's Place, its list of the library's places
+        open, the results narrowed to Portugal."""
+        window = self._window(self._trip_library())
+        self._wait_for_model(window)
+        popup = window.page.filters_popup
+        window.page.filters_button.click()
+        _wait_until(lambda: popup.place.count() > 1, "the library's places")
+        popup.place.setCurrentIndex(popup.place.findData("Portugal"))
+        popup.place.activated.emit(popup.place.currentIndex())
+        _wait_until(lambda: window.heading.text().startswith("8 photos"), "the photos in Portugal")
+        self._wait_for_thumbnails(window)
+        popup.place.showPopup()
+        _settle(400)
+        self._save(_grab_screen_area(window), "17-place-filter.png")
+        popup.close()
+        window.close()
+
+    def reading_text(self) -> None:
+        """17-reading-text.png: after a folder is indexed, the words in its photos are read,
+        with their own progress in the status bar."""
+        folder = self._trip_photos()
+        window = self._window(self.scratch / "reading-text")
+        self._wait_for_model(window)
+        label = window.index_status.label
+        with _ocr("all"):
+            window.add_folder(str(folder))
+            _wait_until(lambda: "photos/s" in label.text() and "text" in label.text(), "text")
+            self._wait_for_thumbnails(window)
+            self._save(window.grab(), "17-reading-text.png")
+            window.close()
+
+    def _trip_photos(self) -> Path:
+        """A trip's photos, made once: receipts and a slide with text on them and shapes,
+        taken in Lisbon, Porto and Paris (GPS in their EXIF), one receipt with no position."""
+        import numpy as np
+        from geotagged import GPS_IFD, gps_fields
+        from PIL import Image
+        from shapes import make_photo
+        from texts import make_receipt, make_slide
+
+        folder = self.scratch / "home" / "Pictures" / "Trip"
+        if folder.is_dir():
+            return folder
+        folder.mkdir(parents=True)
+        rng = np.random.default_rng(18)
+
+        def save(image: Image.Image, name: str, place: tuple[float, float] | None) -> None:
+            exif = Image.Exif()
+            if place is not None:
+                exif.get_ifd(GPS_IFD).update(gps_fields(*place))
+            image.save(folder / name, quality=90, exif=exif.tobytes())
+
+        for name, (place, (colour, shape)) in TRIP.items():
+            for i in range(3):
+                save(make_photo(colour, shape, rng), f"{name}_{i + 1}.jpg", place)
+        lisbon, porto = TRIP["lisbon"][0], TRIP["porto"][0]
+        invoice = ["Lighthouse Bakery", "INVOICE 2024", "Date 2024-05-18", "Croissant 2.50"]
+        save(make_receipt([*invoice, "Espresso 1.20", "Total 3.70"], rng), "receipt.jpg", lisbon)
+        slide = ["Team Goals 2025", "New office in Lisbon", "Hire two engineers"]
+        save(make_slide(slide, rng), "slide.jpg", porto)
+        save(make_receipt(["Harbour Books", "Notebook 4.20", "Total 4.20"], rng), "books.jpg", None)
+        then = time.time() - 3600  # not files still being copied
+        for path in folder.iterdir():
+            os.utime(path, (then, then))
+        return folder
+
+    def _trip_library(self) -> Path:
+        data_dir = self.scratch / "trip"
+        if not data_dir.is_dir():
+            with _ocr("all"):
+                self._indexed_library(self._trip_photos(), "trip")
+        return data_dir
 
     # -- helpers --------------------------------------------------------------
 
@@ -636,11 +749,17 @@ class Shots:
         _settle(300)
 
     def settings(self) -> None:
+        from photofind.gui.model_table import MEASURING, SPEED_COLUMN
         from photofind.gui.settings import Preferences
         from photofind.gui.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(Preferences(search_index="approximate"))
+        data = self.scratch / "settings-data"
+        dialog = SettingsDialog(Preferences(search_index="approximate"), data_dir=data)
         dialog.show()
+        table = dialog.models
+        speeds = [table.item(row, SPEED_COLUMN) for row in range(table.rowCount())]
+        # Every suggested model's shape is timed here: minutes on a small machine.
+        _wait_until(lambda: all(s.text() != MEASURING for s in speeds), "model speeds", 900)
         _settle(300)
         self._save(dialog.grab(), "13-settings.png")
         dialog.close()
@@ -650,6 +769,20 @@ class Shots:
         if not pixmap.save(str(path)):
             sys.exit(f"screenshots: could not write {path}")
         print(f"  {name}")
+
+
+@contextlib.contextmanager
+def _ocr(mode: str) -> Iterator[None]:
+    """Read the words in photos as PHOTOFIND_OCR=`mode` says, for index runs meanwhile."""
+    old = os.environ.get("PHOTOFIND_OCR")
+    os.environ["PHOTOFIND_OCR"] = mode
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["PHOTOFIND_OCR"]
+        else:
+            os.environ["PHOTOFIND_OCR"] = old
 
 
 def _with_shape_tags(data_dir: Path) -> Path:

@@ -35,6 +35,9 @@ def _hermetic_env(
     monkeypatch.setenv("HF_HOME", str(home / "hf"))
     for var in ("PHOTOFIND_DATA_DIR", "PHOTOFIND_MODEL", "PHOTOFIND_DEVICE"):
         monkeypatch.delenv(var, raising=False)
+    # Reading text in photos is asked for by the tests about it (PHOTOFIND_OCR=auto or all);
+    # elsewhere an index run ends, as before, once its photos are encoded.
+    monkeypatch.setenv("PHOTOFIND_OCR", "off")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -60,6 +63,16 @@ def model_dir() -> Path:
         "the tiny CLIP fixture is missing; run tests/fixture_model/train_tiny_clip.py"
     )
     return FIXTURE_MODEL
+
+
+@pytest.fixture(scope="session")
+def siglip_dir() -> Path:
+    """The tiny SigLIP fixture, laid out as SigLIP 2's fixed-resolution checkpoints are."""
+    folder = TESTS / "fixture_model" / "tiny-siglip"
+    assert (folder / "config.json").exists(), (
+        "the tiny SigLIP fixture is missing; run tests/fixture_model/train_tiny_siglip.py"
+    )
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -65,10 +65,10 @@ def test_copies_group_together_and_other_shapes_do_not(
 def test_a_strict_threshold_keeps_only_the_copies(
     library: tuple[Path, Path], model_dir: Path
 ) -> None:
-    # The fixture model sees any two photos of one kind as alike (cosine 0.98-0.9994,
-    # measured), so at 0.95 they group as above; its copies are closer still (>= 0.99998).
+    # The fixture model sees two photos of one kind as alike (cosine up to about 0.97,
+    # measured), so at 0.95 they group as above; its copies are closer still (>= 0.9998).
     data, folder = library
-    code, out, _ = cli(data, model_dir, "duplicates", "--threshold", "0.9999", "--json")
+    code, out, _ = cli(data, model_dir, "duplicates", "--threshold", "0.9995", "--json")
     assert code == 0
     (group,) = last_json(out)
     paths = [d["path"] for d in group]
@@ -82,7 +82,7 @@ def test_a_strict_threshold_keeps_only_the_copies(
 
 
 def test_text_output(library: tuple[Path, Path], model_dir: Path) -> None:
-    code, out, _ = cli(library[0], model_dir, "duplicates", "--threshold", "0.9999")
+    code, out, _ = cli(library[0], model_dir, "duplicates", "--threshold", "0.9995")
     assert code == 0
     lines = out.splitlines()
     assert lines[0] == "4 alike:"

@@ -44,6 +44,8 @@ def _run_index(
         f"{c.encoded} encoded, {c.reused} reused, {c.unchanged} unchanged, "
         f"{c.removed} removed, {c.failed} failed"
     )
+    if c.texts:
+        summary += f"; read the text in {c.texts} photo{'s' if c.texts != 1 else ''}"
     if last.cancelled:
         summary = "stopped early; " + summary
     print(f"photofind: {summary}", file=sys.stderr)

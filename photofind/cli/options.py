@@ -62,6 +62,12 @@ def _folder(text: str) -> str:
     return path
 
 
+def _place(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the place is empty")
+    return text.strip()
+
+
 def add_filter_options(p: argparse.ArgumentParser) -> None:
     """Options that narrow and order a search's results (photofind.core.search.filters)."""
     p.add_argument(
@@ -91,6 +97,13 @@ def add_filter_options(p: argparse.ArgumentParser) -> None:
         "avif, raw, or a RAW format such as cr2 or nef",
     )
     p.add_argument(
+        "--place",
+        type=_place,
+        metavar="PLACE",
+        help="only photos taken in PLACE: a country (or its two-letter code), region or city, "
+        "from the GPS position in the photo's EXIF data",
+    )
+    p.add_argument(
         "--sort",
         choices=("relevance", "newest", "oldest"),
         default="relevance",
@@ -114,6 +127,7 @@ def filters(args: argparse.Namespace) -> Filters:
         date_to=args.date_to,
         folder=args.folder,
         extensions=args.types or frozenset(),
+        place=args.place,
         sort=args.sort,
         cutoff=args.cutoff,
     )

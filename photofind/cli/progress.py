@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 _INDEX_BARS = {
     "scanning": ("Scanning", " files"),
     "graph": ("Building the approximate index", " photos"),
+    "places": ("Reading where older photos were taken", " photos"),
+    "texts": ("Reading text in photos", " photos"),
 }
 
 

@@ -50,12 +50,20 @@ class FilterError(PhotofindError):
     """A search filter cannot be used as given (a malformed date, an unknown file type…)."""
 
 
+class SettingError(PhotofindError):
+    """A setting (or the environment variable standing for it) has a value it cannot take."""
+
+
 class DownloadError(ModelLoadError):
     """The model could not be downloaded from the Hugging Face hub (network, missing repo)."""
 
 
 class DownloadCancelled(ModelLoadError):
     """The model download was cancelled; what was downloaded is kept and the next try resumes."""
+
+
+class TextReadError(PhotofindError):
+    """The text in a photo could not be read: the text reader would not start or failed."""
 
 
 class OptionalDependencyError(PhotofindError):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -14,9 +13,11 @@ import numpy as np
 
 from photofind.core.errors import FolderNotFoundError
 from photofind.core.index.indexer import IndexProgress, index_library
+from photofind.core.index.locate_stage import locate_old_photos
 from photofind.core.index.lock import index_lock
 from photofind.core.index.places import check_places, not_here
-from photofind.core.index.store import Store
+from photofind.core.index.store import PhotoText, PlaceKey, Store
+from photofind.core.index.text_stage import judge_contents, read_texts, text_mode
 from photofind.core.model.encoder import PhotoEncoder, TextEncoder
 from photofind.core.model.lifecycle import ModelSlots
 from photofind.core.model.ref import DEFAULT_MODEL, model_key
@@ -29,6 +30,7 @@ from photofind.core.search.duplicates import (
     photos_for_trash,
 )
 from photofind.core.search.filters import Filters
+from photofind.core.search.finder import Finder
 from photofind.core.search.locate import Heatmap, locate
 from photofind.core.search.search import Hit, Searcher, load_query_photo
 from photofind.core.search.tags import Tagger, TagScore, counts, load_vocabulary
@@ -66,7 +68,6 @@ class Library:
         self.model_name = model_key(model)
         self.store = Store.open(data_dir)
         self._tagger: tuple[dict[str, str], Tagger] | None = None
-        self._filtered_out: tuple[tuple[object, ...], frozenset[int]] | None = None
         self.searcher = Searcher(
             self.store,
             self.model_name,
@@ -76,6 +77,7 @@ class Library:
             index=index,
             index_dir=self.approximate_index_dir,
         )
+        self.finder = Finder(self.store, self.searcher, self.tagger)
 
     @property
     def approximate_index_dir(self) -> Path:
@@ -142,27 +144,21 @@ class Library:
         if self._tagger is None or self._tagger[0] != vocabulary:
             text = self.text_encoder()
             source = text if getattr(text, "logit_scale", None) else self.encoder()
-            tagger = Tagger(vocabulary, source.encode_texts, source.logit_scale)
+            tagger = Tagger(
+                vocabulary,
+                source.encode_texts,
+                source.logit_scale,
+                getattr(source, "logit_bias", None),
+            )
             self._tagger = (vocabulary, tagger)
         return self._tagger[1]
-
-    def photos_without_tag(self, tag: str) -> frozenset[int]:
-        """The indexed photos that do not carry `tag` (to leave out of a search)."""
-        tagger = self.tagger()
-        index = self.searcher.index
-        index.refresh()
-        if not len(index):
-            return frozenset()
-        has = np.concatenate([tagger.mask(m, tag) for m in index.segments()])
-        return frozenset(int(i) for i in index.ids[~has])
 
     def search(
         self, text: str, top: int, tag: str | None = None, filters: Filters | None = None
     ) -> list[Hit]:
-        """Photos matching a query (see Searcher.query), only those carrying `tag` if given,
-        narrowed, cut and ordered by `filters`."""
-        vector, named = self.searcher.query_vector(text)
-        return self._found(vector, named, top, tag, filters)
+        """Photos matching a query: CLIP terms, quoted words and places (core.search.finder),
+        only those carrying `tag` if given, narrowed, cut and ordered by `filters`."""
+        return self.finder.search(text, top, tag, filters)
 
     def similar(
         self,
@@ -172,51 +168,13 @@ class Library:
         filters: Filters | None = None,
     ) -> list[Hit]:
         """Photos like `photo` (see Searcher.similar), with a tag and filters as `search`."""
-        vector, photo_id = self.searcher.photo_vector(photo)
-        itself = frozenset({photo_id}) if photo_id is not None else frozenset()
-        return self._found(vector, itself, top, tag, filters)
+        return self.finder.similar(photo, top, tag, filters)
 
     def browse(self, top: int, tag: str | None = None, filters: Filters | None = None) -> list[Hit]:
         """The indexed photos without a query, newest first (oldest first if `filters` ask
         for it), only those carrying `tag` if given and passing `filters`. A hit's score is
         NaN; its `taken` says when the photo was taken (its EXIF date, else its file's time)."""
-        filters = filters or Filters()
-        model_id = self.store.find_model(self.model_name)
-        if model_id is None:
-            return []  # nothing indexed with this model yet
-        rows = self.store.newest(
-            model_id, self._left_out(tag, filters), top, oldest=filters.sort == "oldest"
-        )
-        return [Hit(pid, path, math.nan, taken) for pid, path, taken in rows]
-
-    def _found(
-        self,
-        vector: np.ndarray,
-        leave_out: frozenset[int],
-        top: int,
-        tag: str | None,
-        filters: Filters | None,
-    ) -> list[Hit]:
-        filters = filters or Filters()
-        exclude = leave_out | self._left_out(tag, filters)
-        hits = self.searcher.rank(vector, top, exclude)
-        return filters.arrange(hits, self.store, lambda: self.searcher.sample_scores(vector))
-
-    def _left_out(self, tag: str | None, filters: Filters) -> frozenset[int]:
-        """The photos a tag and filters leave out."""
-        exclude = self._excluded_by(filters)
-        return exclude | self.photos_without_tag(tag) if tag else exclude
-
-    def _excluded_by(self, filters: Filters) -> frozenset[int]:
-        """What `filters` leave out, kept until they or the library change: each query typed
-        in the app would otherwise read every photo's row again."""
-        if not filters.narrows:
-            return frozenset()
-        f = filters
-        key = (f.date_from, f.date_to, f.folder, f.extensions, self.store.revision())
-        if self._filtered_out is None or self._filtered_out[0] != key:
-            self._filtered_out = (key, filters.excluded(self.store))
-        return self._filtered_out[1]
+        return self.finder.browse(top, tag, filters)
 
     def locate(
         self, photo: str | Path, query: str, max_side: int | None = None
@@ -228,7 +186,7 @@ class Library:
         image = load_query_photo(photo)
         if max_side is not None:
             image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-        vector, _ = self.searcher.query_vector(query)
+        vector = self.finder.query_vector(query)
         return image, locate(self.encoder(), image, vector)
 
     def describe(self, photo: str, top: int = 5) -> list[TagScore]:
@@ -277,6 +235,20 @@ class Library:
         """Where the library's photos are: folders, mount points and linked folders, with
         the device each was last seen on (core.index.places)."""
         return self.store.places()
+
+    def text_in(self, photo: str) -> PhotoText | None:
+        """The words read in a library photo, with where they stand (None: not read)."""
+        photo_id = self.store.photo_id(os.path.abspath(photo))
+        return self.store.photo_text(photo_id) if photo_id is not None else None
+
+    def where_taken(self, photo: str) -> tuple[float, float, PlaceKey] | None:
+        """A library photo's position and the place it names (None: it holds no position)."""
+        photo_id = self.store.photo_id(os.path.abspath(photo))
+        return self.store.positions_of([photo_id]).get(photo_id) if photo_id else None
+
+    def taken_places(self) -> list[tuple[PlaceKey, int]]:
+        """Every place the library's photos were taken in, with how many photos each."""
+        return self.store.where_taken()
 
     def counts(self) -> dict[str, int]:
         """Photos indexed, failed and pending for this library's model."""
@@ -348,13 +320,16 @@ class Library:
         wait_for_lock: bool = False,
         model_in_background: bool = False,
         only: Sequence[Scope] | None = None,
+        text_setting: str = "auto",
     ) -> Iterator[IndexProgress]:
         """Bring the index up to date (see `index_library`; `only`: just these parts of the
         library, what a watcher saw change). Only one process indexes a library
         at a time: a second raises LibraryBusyError, or waits its turn with `wait_for_lock`.
         The model is loaded only once something needs encoding; with `model_in_background`
         on a thread of its own, while the run yields "loading" progress (the app answers
-        queries between yields)."""
+        queries between yields). Then the positions of photos indexed before positions were
+        read, and the words in photos (`text_setting`, or PHOTOFIND_OCR: core.index.text_stage)."""
+        mode = text_mode(text_setting)
         self._models.download_cancel = cancel
         with index_lock(self.data_dir, wait=wait_for_lock):
             final = None
@@ -381,7 +356,21 @@ class Library:
                     yield IndexProgress("graph", done, total, 0.0, final.counts)
                     if cancel is not None and cancel.is_set():
                         break  # the photos are indexed; the next run builds the graph
+            if not final.cancelled:
+                yield from self._read_details(mode, final, cancel or threading.Event())
             yield final
+
+    def _read_details(
+        self, mode: str, final: IndexProgress, cancel: threading.Event
+    ) -> Iterator[IndexProgress]:
+        """What is read after encoding: old photos' positions, then words in photos."""
+        yield from locate_old_photos(self.store, final.counts, cancel)
+        model_id = self.store.find_model(self.model_name)
+        if mode == "off" or model_id is None:
+            return
+        if mode == "auto":
+            judge_contents(self.store, model_id, lambda t: self.text_encoder().encode_texts(t))
+        yield from read_texts(self.store, mode == "all", final.counts, cancel)
 
     def status(self) -> dict[str, object]:
         counts = self.store.counts(self.store.find_model(self.model_name))

@@ -1,5 +1,6 @@
-"""The Filters popup beside the search bar: date taken, folder, file types, order, and whether
-to show only close matches (photofind.core.search.filters). Every change applies at once."""
+"""The Filters popup beside the search bar: date taken, place taken, folder, file types, order,
+and whether to show only close matches (photofind.core.search.filters). Every change applies
+at once."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 from datetime import date
 
 from PySide6.QtCore import QDate, QPoint, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -21,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photofind.core.api import FILE_TYPES, Filters, Sort
+from photofind.core.api import FILE_TYPES, Filters, PlaceKey, Sort
 from photofind.gui.style import bold, home_relative, mute, plain_label, plain_tooltip
 
 # The file types offered, in the order people meet them, as they are usually written.
@@ -42,6 +44,7 @@ SORT_LABELS: dict[Sort, str] = {
     "oldest": "Oldest first",
 }
 ALL_FOLDERS = "All folders"
+ANYWHERE = "Anywhere"
 OTHER_FOLDER = "Choose Folder…"
 DATE_FORMAT = "d MMM yyyy"
 # The app shows only close matches until the user asks for all: a ranked list of the whole
@@ -53,6 +56,7 @@ class FiltersPopup(QFrame):
     """A popup under the Filters button; a click elsewhere or Esc closes it."""
 
     changed = Signal()
+    placesWanted = Signal()  # the list of places is fetched as the popup opens (set_places)
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent, Qt.WindowType.Popup)
@@ -63,6 +67,7 @@ class FiltersPopup(QFrame):
 
         title_row = self._build_title_row()
         self._build_dates()
+        self._build_place()
         self._build_folder()
         types = self._build_types()
         self._build_order()
@@ -98,6 +103,23 @@ class FiltersPopup(QFrame):
         # The ticks name the dates beside them for sight; a screen reader needs it said.
         self.from_date.setAccessibleName("From date")
         self.to_date.setAccessibleName("To date")
+
+    def _build_place(self) -> None:
+        # Editable: a place can be typed ("portugal", "PT"), as in a query.
+        self.place = QComboBox()
+        self.place.setEditable(True)
+        self.place.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.place.setMinimumContentsLength(18)
+        self.place.lineEdit().setPlaceholderText(ANYWHERE)
+        self.place.lineEdit().setAccessibleName("Place")
+        self.place.setToolTip(
+            plain_tooltip("A country, region or city the photos were taken in;", "type or pick one")
+        )
+        self._places: list[tuple[PlaceKey, int]] | None = None
+        self._place_sent: str | None = None  # the place the last change applied
+        self.set_places([])
+        self.place.activated.connect(self._changed)
+        self.place.lineEdit().editingFinished.connect(self._place_typed)
 
     def _build_folder(self) -> None:
         self.folder = QComboBox()
@@ -147,14 +169,16 @@ class FiltersPopup(QFrame):
         grid.addWidget(self.to_check, 1, 0)
         grid.addWidget(self.to_date, 1, 1)
         grid.addWidget(date_note, 2, 1)
-        grid.addWidget(_label_for("Folder", self.folder), 3, 0)
-        grid.addWidget(self.folder, 3, 1)
-        grid.addWidget(plain_label("Type"), 4, 0, Qt.AlignmentFlag.AlignTop)
-        grid.addLayout(types, 4, 1)
-        grid.addWidget(types_note, 5, 1)
-        grid.addWidget(_label_for("Order", self.sort), 6, 0)
-        grid.addWidget(self.sort, 6, 1)
-        grid.addWidget(self.close_only, 7, 0, 1, 2)
+        grid.addWidget(_label_for("Place", self.place), 3, 0)
+        grid.addWidget(self.place, 3, 1)
+        grid.addWidget(_label_for("Folder", self.folder), 4, 0)
+        grid.addWidget(self.folder, 4, 1)
+        grid.addWidget(plain_label("Type"), 5, 0, Qt.AlignmentFlag.AlignTop)
+        grid.addLayout(types, 5, 1)
+        grid.addWidget(types_note, 6, 1)
+        grid.addWidget(_label_for("Order", self.sort), 7, 0)
+        grid.addWidget(self.sort, 7, 1)
+        grid.addWidget(self.close_only, 8, 0, 1, 2)
         return grid
 
     # -- what is chosen ---------------------------------------------------------
@@ -171,6 +195,7 @@ class FiltersPopup(QFrame):
             date_from=start,
             date_to=end,
             folder=self.folder.currentData(),
+            place=self.chosen_place(),
             extensions=extensions,
             sort=self.sort.currentData(),
             cutoff=self.close_only.isChecked(),
@@ -187,6 +212,7 @@ class FiltersPopup(QFrame):
                 edit.setEnabled(day is not None)
                 if day is not None:
                     edit.setDate(QDate(day.year, day.month, day.day))
+            self._select_place(filters.place)
             self._select_folder(filters.folder)
             chosen = filters.extensions
             for name, check in self.type_checks.items():
@@ -212,6 +238,8 @@ class FiltersPopup(QFrame):
             parts.append(f"From {_day(f.date_from)}")
         elif f.date_to:
             parts.append(f"Until {_day(f.date_to)}")
+        if f.place:
+            parts.append(f"Taken in {f.place}")
         if f.folder:
             parts.append(f"In {home_relative(f.folder)}")
         ticked = [TYPE_LABELS[n] for n, check in self.type_checks.items() if check.isChecked()]
@@ -220,6 +248,47 @@ class FiltersPopup(QFrame):
         if f.cutoff:
             parts.append("Only close matches")
         return parts
+
+    # -- the library's places -----------------------------------------------------
+
+    def chosen_place(self) -> str | None:
+        """The place picked or typed as it is listed ("Lisbon, Portugal (8)" or "Lisbon,
+        Portugal" stand for Lisbon), else as typed ("portugal"); None for anywhere."""
+        text = self.place.currentText().strip()
+        for index in range(self.place.count()):
+            label = self.place.itemText(index)
+            if text.casefold() in (label.casefold(), label.rpartition(" (")[0].casefold()):
+                return self.place.itemData(index)
+        return text or None
+
+    def set_places(self, places: list[tuple[PlaceKey, int]]) -> None:
+        """Offer the places the library's photos were taken in, by country with its cities,
+        with how many photos each, keeping what is picked or typed."""
+        if places == self._places:
+            return  # an open list stays open
+        self._places = list(places)
+        chosen = self.chosen_place() if self.place.count() else None
+        self.place.blockSignals(True)
+        self.place.clear()
+        self.place.addItem(ANYWHERE, None)
+        for label, name in place_choices(places):
+            self.place.addItem(label, name)
+        self.place.blockSignals(False)
+        self._select_place(chosen)
+
+    def _select_place(self, place: str | None) -> None:
+        index = 0 if place is None else self.place.findData(place)
+        self.place.blockSignals(True)
+        if index >= 0:
+            self.place.setCurrentIndex(index)
+        else:
+            self.place.setEditText(place or "")
+        self.place.blockSignals(False)
+        self._place_sent = place
+
+    def _place_typed(self) -> None:
+        if self.chosen_place() != self._place_sent:
+            self._changed()
 
     # -- the library's folders ----------------------------------------------------
 
@@ -275,9 +344,34 @@ class FiltersPopup(QFrame):
         self.move(widget.mapToGlobal(QPoint(widget.width() - self.width(), widget.height() + 2)))
         self.show()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.placesWanted.emit()
+
     def _changed(self) -> None:
+        self._place_sent = self.chosen_place()
         if not self._quiet:
             self.changed.emit()
+
+
+def place_choices(places: list[tuple[PlaceKey, int]]) -> list[tuple[str, str]]:
+    """(label, the name the filter is given) of each country, most photos first, then each
+    of its cities (its region where the city is not known): "Portugal (12)", "Lisbon,
+    Portugal (8)"."""
+    countries: dict[str, int] = {}
+    towns: dict[tuple[str, str], int] = {}
+    for (_code, country, region, city), count in places:
+        countries[country] = countries.get(country, 0) + count
+        town = city or region
+        if town and town != country:
+            towns[(country, town)] = towns.get((country, town), 0) + count
+    choices = []
+    for country in sorted(countries, key=lambda c: (-countries[c], c)):
+        choices.append((f"{country} ({countries[country]:,})", country))
+        in_it = [(town, n) for (c, town), n in towns.items() if c == country]
+        for town, count in sorted(in_it, key=lambda t: (-t[1], t[0])):
+            choices.append((f"{town}, {country} ({count:,})", f"{town}, {country}"))
+    return choices
 
 
 def _label_for(text: str, control: QWidget) -> QLabel:

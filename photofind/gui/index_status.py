@@ -92,7 +92,8 @@ class IndexStatus(QObject):
         if progress is None:
             return
         self.label.setText(index_status(progress, self.paused))
-        if progress.phase in ("indexing", "graph") and progress.total:
+        # Each phase with a count has a bar of its own: reading text starts it again.
+        if progress.phase in ("indexing", "graph", "texts") and progress.total:
             self.bar.setRange(0, progress.total)
             self.bar.setValue(progress.done)
         else:

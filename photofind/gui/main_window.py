@@ -9,14 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer
-from PySide6.QtGui import (
-    QAction,
-    QCloseEvent,
-    QDragMoveEvent,
-    QDropEvent,
-    QKeySequence,
-    QShortcut,
-)
+from PySide6.QtGui import QAction, QCloseEvent, QDragMoveEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu
 
 from photofind.core.api import DownloadProgress, IndexProgress, ThumbnailCache
@@ -89,6 +82,7 @@ class MainWindow(QMainWindow):
         self.worker = LibraryWorker(
             data_dir, prefs.model, prefs.device, prefs.index_on_start, prefs.search_index
         )
+        self.worker.text_setting = prefs.text_reading
         self.thumbnail_pruner = ThumbnailPruner(
             cache, self.worker, self.photo_jobs, prefs.thumbnail_cache_bytes
         )
@@ -208,6 +202,8 @@ class MainWindow(QMainWindow):
         self.banner.retry_button.clicked.connect(self.retry_model)
         self.page.download.cancel_button.clicked.connect(w.cancel_download)
         self.index_status.pausedChanged.connect(w.set_paused)
+        self.page.filters_popup.placesWanted.connect(w.send_places)
+        w.placesReady.connect(self.page.filters_popup.set_places)
         self.photo_actions.previewRequested.connect(self._preview_index)
         self.photo_actions.similarRequested.connect(self.find_similar)
         self.photo_actions.trashRequested.connect(lambda paths: self.trash.request(paths, self))
@@ -349,6 +345,8 @@ class MainWindow(QMainWindow):
             self.worker.reload_model(prefs.model, prefs.device)
         if prefs.search_index != old.search_index:
             self.worker.set_search_index(prefs.search_index)
+        if prefs.text_reading != old.text_reading:
+            self.worker.set_text_setting(prefs.text_reading)
 
     def choose_model_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Choose a Folder Holding a CLIP Model")

@@ -22,10 +22,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photofind.core.api import TagScore
+from photofind.core.api import PhotoText, TagScore
 from photofind.gui.background import Background
 from photofind.gui.open_with import OpenWithMenu
-from photofind.gui.photo_details import DetailsPanel
+from photofind.gui.photo_details import (
+    DetailsPanel,
+    Where,
+    boxes_holding,
+    quoted_words,
+    with_marks,
+)
 from photofind.gui.photo_view import ZOOM_STEP, PhotoView
 from photofind.gui.results_model import ResultsModel
 from photofind.gui.style import bold, mute, plain_label
@@ -46,6 +52,7 @@ class PreviewDialog(QDialog):
     rowChanged = Signal(int)
     locateRequested = Signal(str, str)  # photo, query: where in the photo the query matches
     describeRequested = Signal(str)  # photo: which tags describe it
+    extrasRequested = Signal(str)  # photo: where it was taken, the words in it
     trashRequested = Signal(str)  # photo
 
     def __init__(
@@ -63,6 +70,8 @@ class PreviewDialog(QDialog):
         self._photos.ready.connect(self._photo_ready)
         self._row = -1
         self._query: str | None = None  # the text query the results answer, if any
+        self._words: list[str] = []  # the words it quotes, marked where the photo holds them
+        self._text: tuple[str, PhotoText | None] = ("", None)  # a photo, the words read in it
         self._heatmaps: OrderedDict[tuple[str, str], QPixmap] = OrderedDict()
 
         self.view = PhotoView()
@@ -72,14 +81,10 @@ class PreviewDialog(QDialog):
         self.stage = QStackedWidget()
         self.stage.addWidget(self.view)
         self.stage.addWidget(self.message)
-        self.details = DetailsPanel()
+        self.details = details = DetailsPanel()
         # The details under their everyday names.
-        self.taken, self.dimensions = self.details.taken, self.details.dimensions
-        self.location, self.score, self.tags = (
-            self.details.location,
-            self.details.score,
-            self.details.tags,
-        )
+        self.taken, self.dimensions = details.taken, details.dimensions
+        self.location, self.score, self.tags = details.location, details.score, details.tags
         self.name = bold(plain_label(wrap=True, selectable=True), scale=1.2)
         self.position = plain_label()
         self.zoom_label = plain_label()
@@ -201,6 +206,7 @@ class PreviewDialog(QDialog):
         """The text query the results answer (None for a similar-photo search): Highlight Match
         colours the photo by it."""
         self._query = query
+        self._words = quoted_words(query)
         self.where_button.setEnabled(query is not None)
         if query is None:
             self.where_button.setChecked(False)
@@ -220,6 +226,7 @@ class PreviewDialog(QDialog):
         self.next_action.setEnabled(row < count - 1)
         self.details.show_pending(hit.path, hit.score)
         self.describeRequested.emit(hit.path)
+        self.extrasRequested.emit(hit.path)
         neighbours = [self._model.hit(r).path for r in (row + 1, row - 1) if 0 <= r < count]
         self._photos.want(hit.path, neighbours)
         self._show_where()
@@ -245,6 +252,13 @@ class PreviewDialog(QDialog):
     def show_tags(self, photo: str, scores: list[TagScore]) -> None:
         if photo == self.path:
             self.details.show_tags(scores)
+
+    def show_extras(self, photo: str, position: Where | None, text: PhotoText | None) -> None:
+        """Where the photo was taken and its words; those the search quotes are marked."""
+        if photo == self.path:
+            self.details.show_extras(position, text, self._words)
+            self._text = (photo, text)
+            self._show_image()
 
     def heatmap_failed(self, photo: str, query: str, why: str) -> None:
         if (photo, query) == (self.path, self._query):
@@ -282,7 +296,8 @@ class PreviewDialog(QDialog):
             return
         photo = self._photos.photo(path)
         base = photo.pixmap if photo is not None else self._thumbnails.cached(path)
-        shown = self._current_heatmap() or self._photos.full(path) or base
+        heatmap = self._current_heatmap()
+        shown = heatmap or self._photos.full(path) or base
         if shown is None or base is None:
             self._show_message("Loading…")
             return
@@ -290,6 +305,8 @@ class PreviewDialog(QDialog):
         if photo is not None:
             self.details.show_facts(photo.facts)
             size = QSize(photo.facts.info.width, photo.facts.info.height)
+            if heatmap is None and self._text[0] == path:
+                shown = with_marks(shown, size, boxes_holding(self._text[1], self._words))
         self.view.set_photo(shown, size)
         self.stage.setCurrentWidget(self.view)
 

@@ -1,5 +1,5 @@
-"""The search bar's help: a popover on phrasing a good query first, then the query language
-(photofind.core.search.query) under "Advanced"."""
+"""The search bar's help: a popover on phrasing a good query first (words written in photos
+and places too), then the query language (photofind.core.search.query) under "Advanced"."""
 
 from __future__ import annotations
 
@@ -18,13 +18,16 @@ GOOD_QUERIES = [
     ("red car in the snow", "colours help"),
     ("birthday cake with candles", "a few details, not a whole sentence"),
     ("a screenshot", "kinds of picture work too"),
+    ('"invoice 2024"', "in quotes: words written in the photo"),
+    ("beach in Portugal", "a country, region or city: photos taken there"),
 ]
 ADVANCED = [
     ("beach + sunset - people", "add descriptions together, take some away"),
     ("2:dog + cat", "a weight before a term: the dog counts twice"),
     ("red car - 0.5:rain", "take away a little"),
     ("~/Pictures/beach.jpg + sunset", "a photo (its path) mixed with text"),
-    ('"~/My Photos/a - b.jpg" - snow', "quotes keep spaces, + and - in one term"),
+    ('"total" + receipt - "paid"', "receipts reading “total”, not “paid”"),
+    ('"~/My Photos/a - b.jpg" - snow', "quotes keep a path's spaces, + and -"),
 ]
 
 
@@ -60,11 +63,13 @@ class QueryHelp(QFrame):
         grid.addWidget(advanced, row, 0, 1, 2)
         _add_examples(grid, row + 1, ADVANCED)
         layout.addLayout(grid)
-        layout.addWidget(
-            plain_label(
-                "Drop a photo on the window, or paste its path, to find similar ones.", wrap=True
-            )
+        notes = (
+            "Words in photos are found once indexing has read them; places, in photos that "
+            "recorded where they were taken.",
+            "Drop a photo on the window, or paste its path, to find similar ones.",
         )
+        for note in notes:
+            layout.addWidget(plain_label(note, wrap=True))
 
     def show_under(self, widget: QWidget) -> None:
         self.adjustSize()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from photofind.core.api import DEFAULT_MODEL, DEVICES, INDEX_KINDS
+from photofind.core.api import DEFAULT_MODEL, DEVICES, INDEX_KINDS, TEXT_MODES
 
 SETTINGS_FILE = "settings.ini"
 THUMBNAIL_MIN, THUMBNAIL_MAX, THUMBNAIL_DEFAULT, THUMBNAIL_STEP = 96, 320, 160, 32
@@ -31,6 +31,7 @@ class Preferences:
     index_on_start: bool = True
     search_index: str = "exact"  # one of core.search.search.INDEX_KINDS
     thumbnail_cache_gb: float = CACHE_GB_DEFAULT  # pruned to this size (core.photos.thumbnails)
+    text_reading: str = "auto"  # which photos to read for text: core.index.text_stage.TEXT_MODES
 
     @property
     def thumbnail_cache_bytes(self) -> int:
@@ -51,6 +52,7 @@ class AppSettings:
         default = Preferences()
         device = str(self._qs.value("model/device", default.device))
         index = str(self._qs.value("library/search_index", default.search_index))
+        text = str(self._qs.value("library/text_reading", default.text_reading))
         try:
             size = int(self._qs.value("view/thumbnail_size", default.thumbnail_size))
         except (TypeError, ValueError):
@@ -62,6 +64,7 @@ class AppSettings:
             index_on_start=_as_bool(self._qs.value("library/index_on_start", True)),
             search_index=index if index in INDEX_KINDS else default.search_index,
             thumbnail_cache_gb=_as_cache_gb(self._qs.value("view/thumbnail_cache_gb")),
+            text_reading=text if text in TEXT_MODES else default.text_reading,
         )
 
     def save(self, prefs: Preferences) -> None:
@@ -71,6 +74,7 @@ class AppSettings:
         self._qs.setValue("library/index_on_start", prefs.index_on_start)
         self._qs.setValue("library/search_index", prefs.search_index)
         self._qs.setValue("view/thumbnail_cache_gb", prefs.thumbnail_cache_gb)
+        self._qs.setValue("library/text_reading", prefs.text_reading)
         self._qs.sync()
 
     def window_geometry(self, name: str = "window") -> QByteArray | None:

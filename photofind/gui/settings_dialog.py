@@ -1,8 +1,11 @@
-"""Editing the app's preferences: model, device, thumbnails, search index, indexing at start."""
+"""Editing the app's preferences: model, device, thumbnails, search index, reading text in
+photos, indexing at start."""
 
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Sequence
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -22,7 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photofind.core.api import DEFAULT_MODEL
+from photofind.core.api import DEFAULT_MODEL, MODELS, TEXT_MODE_VARIABLE, CatalogModel
+from photofind.gui.model_table import ModelTable, model_notes
 from photofind.gui.settings import (
     CACHE_GB_MAX,
     CACHE_GB_MIN,
@@ -34,16 +38,36 @@ from photofind.gui.settings import (
 )
 from photofind.gui.style import mute, plain_label
 
+# Which photos to read for text (core.index.text_stage's modes).
+TEXT_READING = (
+    ("Photos likely to hold text (screenshots, documents, signs…)", "auto"),
+    ("Every photo (slow: about a second a photo)", "all"),
+    ("None", "off"),
+)
+
 
 class SettingsDialog(QDialog):
-    def __init__(self, prefs: Preferences, parent: QWidget | None = None) -> None:
+    """`data_dir` is where measured model speeds are remembered; without one, speeds are not
+    measured. `models` is the list offered (core.model.catalog's by default)."""
+
+    def __init__(
+        self,
+        prefs: Preferences,
+        parent: QWidget | None = None,
+        *,
+        data_dir: Path | None = None,
+        models: Sequence[CatalogModel] = MODELS,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         model_row = self._build_model_row(prefs)
+        self.models = ModelTable(models, data_dir)
+        self.models.picked.connect(self.model.setText)
         self._build_device(prefs)
         size_row = self._build_size_row(prefs)
         self._build_thumbnail_cache(prefs)
         self._build_search_index(prefs)
+        self._build_text_reading(prefs)
         self.index_on_start = QCheckBox("Bring the index up to date when Photofind starts")
         self.index_on_start.setChecked(prefs.index_on_start)
 
@@ -52,7 +76,10 @@ class SettingsDialog(QDialog):
         layout.addWidget(_reload_note())
         layout.addStretch(1)
         layout.addWidget(self._build_buttons())
-        self.resize(560, self.sizeHint().height())
+        self.resize(900, self.sizeHint().height())
+        self.models.show_chosen(self.model.text())
+        self.device.currentIndexChanged.connect(self._measure_speeds)
+        self._measure_speeds()
 
     # -- building -----------------------------------------------------------------
 
@@ -60,6 +87,7 @@ class SettingsDialog(QDialog):
         self.model = QLineEdit(prefs.model)
         self.model.setPlaceholderText(DEFAULT_MODEL)
         self.model.setToolTip("A Hugging Face model id, or a folder holding a CLIP model")
+        self.model.textEdited.connect(lambda ref: self.models.show_chosen(ref))
         browse = QPushButton("Choose Model Folder…")
         browse.clicked.connect(self._choose_model_folder)
         model_row = QHBoxLayout()
@@ -118,16 +146,34 @@ class SettingsDialog(QDialog):
                 Qt.ItemDataRole.ToolTipRole,
             )
 
+    def _build_text_reading(self, prefs: Preferences) -> None:
+        self.text_reading = QComboBox()
+        for label, mode in TEXT_READING:
+            self.text_reading.addItem(label, mode)
+        self.text_reading.setCurrentIndex(max(self.text_reading.findData(prefs.text_reading), 0))
+        self.text_reading.setToolTip(
+            f"Words read in photos are found by quoted searches; {TEXT_MODE_VARIABLE} "
+            "overrides this when it is set"
+        )
+
+    def _measure_speeds(self) -> None:
+        self.models.measure_speeds(str(self.device.currentData()))
+
     def _lay_out_form(self, model_row: QHBoxLayout, size_row: QHBoxLayout) -> QFormLayout:
         form = QFormLayout()
         # Rows holding a layout tie their label to no control: name the control itself.
-        self.model.setAccessibleName("Model")
+        self.model.setAccessibleName("Model: a Hugging Face id or a folder")
         self.thumbnail_size.setAccessibleName("Thumbnail size")
-        form.addRow("Model", model_row)
+        # The list spans the form's width: its columns need all of it.
+        form.addRow(plain_label("Model"))
+        form.addRow(self.models)
+        form.addRow(model_notes())
+        form.addRow("Hub id or folder", model_row)
         form.addRow("Device", self.device)
         form.addRow("Thumbnail size", size_row)
         form.addRow("Thumbnail cache size", self.thumbnail_cache)
         form.addRow("Search index", self.search_index)
+        form.addRow("Read text in photos", self.text_reading)
         form.addRow("", self.index_on_start)
         return form
 
@@ -147,12 +193,18 @@ class SettingsDialog(QDialog):
             index_on_start=self.index_on_start.isChecked(),
             search_index=str(self.search_index.currentData()),
             thumbnail_cache_gb=self.thumbnail_cache.value(),
+            text_reading=str(self.text_reading.currentData()),
         )
 
     def _choose_model_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Choose a Model Folder")
         if folder:
             self.model.setText(folder)
+            self.models.show_chosen(folder)
+
+    def done(self, result: int) -> None:
+        self.models.stop_measuring()
+        super().done(result)
 
 
 def _reload_note() -> QLabel:

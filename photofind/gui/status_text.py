@@ -12,7 +12,8 @@ from photofind.core.api import IndexProgress
 
 
 def index_status(progress: IndexProgress, paused: bool = False) -> str:
-    """E.g. "Indexing 1,234 of 5,000 · 14 photos/s · about 5 min left"."""
+    """E.g. "Indexing 1,234 of 5,000 · 14 photos/s · about 5 min left", "Reading text in
+    photos: 3 of 10"."""
     if progress.phase == "graph":
         return f"Preparing fast search · {progress.done:,} of {progress.total:,} photos"
     if progress.phase == "loading":
@@ -21,15 +22,13 @@ def index_status(progress: IndexProgress, paused: bool = False) -> str:
     if progress.phase == "scanning":
         found = f"{progress.done:,} files so far"
         return f"Paused · {found}" if paused else f"Looking for photos… {found}"
+    if progress.phase == "places":
+        return "Paused" if paused else "Reading where photos were taken…"
+    if progress.phase == "texts":
+        return _texts_status(progress, paused)
     if paused:
         return f"Paused · {progress.done:,} of {progress.total:,} indexed"
-    parts = [f"Indexing {progress.done:,} of {progress.total:,}"]
-    if progress.rate > 0 and progress.done:
-        parts.append(f"{_rate(progress.rate)} photos/s")
-        eta = progress.eta_seconds
-        if eta is not None:
-            parts.append(time_left(eta))
-    return " · ".join(parts)
+    return " · ".join([f"Indexing {progress.done:,} of {progress.total:,}", *_pace(progress)])
 
 
 def time_left(seconds: float) -> str:
@@ -116,6 +115,23 @@ def _heading(count: int, limit: int, photo: str | None, sort: str, close: bool) 
     if close:
         noun = "close match" if count == 1 else "close matches"
     return f"{count:,} {noun}, {order or 'best match first'}"
+
+
+def _texts_status(progress: IndexProgress, paused: bool) -> str:
+    """E.g. "Reading text in photos: 3 of 10 · 1.5 photos/s · less than a minute left"."""
+    count = f"{progress.done:,} of {progress.total:,}"
+    if paused:
+        return f"Paused · text read in {count} photos"
+    parts = [f"Reading text in photos: {count}"]
+    return " · ".join(parts + _pace(progress))
+
+
+def _pace(progress: IndexProgress) -> list[str]:
+    """How fast a run goes and how long it has left, once that is known."""
+    if progress.rate <= 0 or not progress.done:
+        return []
+    eta = progress.eta_seconds
+    return [f"{_rate(progress.rate)} photos/s", *([time_left(eta)] if eta is not None else [])]
 
 
 def _rate(rate: float) -> str:

@@ -65,7 +65,7 @@ class WindowDialogs:
         dialog.open()
 
     def show_settings(self, prefs: Preferences, apply: Callable[[Preferences], None]) -> None:
-        dialog = SettingsDialog(prefs, self._window)
+        dialog = SettingsDialog(prefs, self._window, data_dir=self._settings.path.parent)
         remember_geometry(dialog, self._settings, "settings_dialog")
         dialog.accepted.connect(lambda: apply(dialog.preferences()))
         dialog.finished.connect(dialog.deleteLater)

@@ -1,6 +1,6 @@
 """The main window's viewer: made the first time it is wanted (most sessions never open it)
-and wired to the worker (tags, Highlight Match), the grid (its current row follows the
-viewer's), the trash and Find Similar."""
+and wired to the worker (tags, place and words, Highlight Match), the grid (its current row
+follows the viewer's), the trash and Find Similar."""
 
 from __future__ import annotations
 
@@ -71,8 +71,16 @@ class WindowViewer:
         worker.locateFailed.connect(dialog.heatmap_failed)
         dialog.describeRequested.connect(worker.describe)
         worker.described.connect(dialog.show_tags)
+        dialog.extrasRequested.connect(worker.read_extras)
+        worker.extrasReady.connect(dialog.show_extras)
+        # An index run may have read the shown photo's place or words meanwhile.
+        worker.indexFinished.connect(self._read_extras_again)
         dialog.trashRequested.connect(lambda path: self._trash.request([path], dialog))
         return dialog
+
+    def _read_extras_again(self, _finished: object) -> None:
+        if self.dialog is not None and self.dialog.isVisible() and self.dialog.path:
+            self._worker.read_extras(self.dialog.path)
 
     def _similar(self, path: str) -> None:
         if self.dialog is not None:

@@ -62,7 +62,7 @@ class LibraryWorker(ModelLoading, Indexing, Watching, Requests, QThread):
     modelDownloadNeeded = Signal(str, object)
     modelFailed = Signal(object)  # ModelProblem
     stateChanged = Signal(object)  # LibraryState
-    indexProgress = Signal(object)  # IndexProgress, phase "scanning" or "indexing"
+    indexProgress = Signal(object)  # IndexProgress: "scanning", "indexing", "places", "texts"…
     indexFinished = Signal(object)  # IndexProgress, phase "done"
     resultsReady = Signal(int, object)  # request id, list[Hit] best first
     searchFailed = Signal(int, str)
@@ -76,6 +76,10 @@ class LibraryWorker(ModelLoading, Indexing, Watching, Requests, QThread):
     duplicatesFound = Signal(int, object)  # request id, list[list[Duplicate]]
     duplicatesFailed = Signal(int, str)  # request id, why
     photoPaths = Signal(object)  # every indexed photo's path (see send_photo_paths)
+    # A photo, where it was taken (Library.where_taken) and the words read in it (a
+    # PhotoText), each None when there is none (see read_extras).
+    extrasReady = Signal(str, object, object)
+    placesReady = Signal(object)  # [(PlaceKey, photo count)] (see send_places)
 
     def __init__(
         self,
@@ -91,6 +95,8 @@ class LibraryWorker(ModelLoading, Indexing, Watching, Requests, QThread):
         self._model = model
         self._device = device
         self._search_index = search_index
+        # Which photos an index run reads words in (api.TEXT_MODES): read as each run starts.
+        self.text_setting = "auto"
         self._commands: queue.SimpleQueue[_Queued] = queue.SimpleQueue()
         self._stopping = threading.Event()
         self._paused = threading.Event()
@@ -162,6 +168,14 @@ class LibraryWorker(ModelLoading, Indexing, Watching, Requests, QThread):
         run = partial(self._find_duplicates, request_id, threshold, progress, cancel)
         self._commands.put(Command(run, failed, "finding duplicates failed"))
 
+    def read_extras(self, photo: str) -> None:
+        """Where `photo` was taken and the words in it (answered by `extrasReady`)."""
+        self._commands.put(partial(self._read_extras, photo))
+
+    def send_places(self) -> None:
+        """The places the library's photos were taken in (answered by `placesReady`)."""
+        self._commands.put(self._send_places)
+
     def send_photo_paths(self) -> None:
         """Every indexed photo's path (answered by `photoPaths`)."""
         self._commands.put(self._send_photo_paths)
@@ -195,6 +209,11 @@ class LibraryWorker(ModelLoading, Indexing, Watching, Requests, QThread):
 
     def reload_model(self, model: str, device: str) -> None:
         self._commands.put(partial(self._reload, model, device))
+
+    def set_text_setting(self, mode: str) -> None:
+        """Read words in other photos (api.TEXT_MODES): from a run started now."""
+        self.text_setting = mode
+        self.reindex()
 
     def set_search_index(self, kind: str) -> None:
         """Rank with the "exact" or "approximate" index; the graph the approximate one

@@ -74,6 +74,7 @@ class Indexing:
             settle_seconds=SETTLE_SECONDS,
             model_in_background=True,
             only=self._run_only,
+            text_setting=self.text_setting,
         )
 
     def _step(self: LibraryWorker) -> None:

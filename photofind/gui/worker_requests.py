@@ -1,5 +1,6 @@
 """The library worker's commands and the requests that take more than one step: duplicates
-are grouped off the worker thread, between reading the vectors and reading the photos."""
+are grouped off the worker thread, between reading the vectors and reading the photos; and
+the small reads the viewer and the Filters popup ask for."""
 
 from __future__ import annotations
 
@@ -65,6 +66,15 @@ class Requests:
         groups = grouping.result()  # raises what grouping raised (DuplicatesCancelled…)
         found = self._library.describe_duplicates(ids, matrix, groups, threshold)
         self.duplicatesFound.emit(request_id, found)
+
+    def _read_extras(self: LibraryWorker, photo: str) -> None:
+        assert self._library is not None
+        library = self._library
+        self.extrasReady.emit(photo, library.where_taken(photo), library.text_in(photo))
+
+    def _send_places(self: LibraryWorker) -> None:
+        assert self._library is not None
+        self.placesReady.emit(self._library.taken_places())
 
     def _send_photo_paths(self: LibraryWorker) -> None:
         assert self._library is not None

@@ -49,7 +49,8 @@ def test_only_close_matches_until_all_are_asked_for(
     type_query(qtbot, window, "a photo of a red circle")
     wait_for_top(qtbot, window, "red_circle", count=PER_CLASS)
     names = _names(window)
-    assert all(n.startswith("red_") for n in names), names
+    # Red shapes or circles may stay (tests/core/search/test_filters.py); nothing else.
+    assert all(n.startswith("red_") or "_circle_" in n for n in names), names
     assert window.heading.text() == f"{len(names)} close matches, best match first"
     # Every photo says how well it matches.
     tooltip = str(window.results.index(len(names) - 1).data(Qt.ItemDataRole.ToolTipRole))

@@ -35,6 +35,7 @@ def test_preferences_round_trip_through_an_ini_file_in_the_data_dir(tmp_path: Pa
         index_on_start=False,
         search_index="approximate",
         thumbnail_cache_gb=2.5,
+        text_reading="all",
     )
     settings.save(prefs)
     assert (tmp_path / "data" / SETTINGS_FILE).is_file()
@@ -51,6 +52,8 @@ def test_bad_stored_values_fall_back_to_defaults(tmp_path: Path) -> None:
     assert prefs.device == "auto"
     assert prefs.thumbnail_size == THUMBNAIL_DEFAULT
     assert prefs.index_on_start is False
+    (data / SETTINGS_FILE).write_text("[library]\ntext_reading=sometimes\n")
+    assert AppSettings(data).load().text_reading == "auto"
     (data / SETTINGS_FILE).write_text("[view]\nthumbnail_size=100000\n")
     assert AppSettings(data).load().thumbnail_size == THUMBNAIL_MAX
     for stored, loaded in [("lots", 1.0), ("nan", 1.0), ("0", CACHE_GB_MIN), ("1e9", 100.0)]:
@@ -83,6 +86,8 @@ def test_settings_dialog_edits_every_preference(qtbot: QtBot) -> None:
     dialog.search_index.setCurrentIndex(dialog.search_index.findData("approximate"))
     assert dialog.thumbnail_cache.text() == "1.0 GB"
     dialog.thumbnail_cache.setValue(0.5)
+    assert dialog.text_reading.currentData() == "auto"
+    dialog.text_reading.setCurrentIndex(dialog.text_reading.findData("off"))
     assert dialog.preferences() == Preferences(
         model=DEFAULT_MODEL,
         device="auto",
@@ -90,6 +95,7 @@ def test_settings_dialog_edits_every_preference(qtbot: QtBot) -> None:
         index_on_start=False,
         search_index="approximate",
         thumbnail_cache_gb=0.5,
+        text_reading="off",
     )
 
 

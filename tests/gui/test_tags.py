@@ -22,7 +22,7 @@ def test_tag_filter_and_preview_tags(
     qtbot.waitUntil(lambda: combo.count() == len(CLASSES) + 1)
     assert combo.itemText(0) == "Any tag"
 
-    type_query(qtbot, window, "a photo of a shape")
+    type_query(qtbot, window, "a circle")  # circles of every colour
     qtbot.waitUntil(lambda: window.results.rowCount() > 0)
     combo.setCurrentIndex(combo.findText("red circle"))
     wait_for_top(qtbot, window, "red_circle")

@@ -13,6 +13,7 @@ class IndexCounts:
     failed: int = 0  # unreadable as photos
     unchanged: int = 0  # skipped: same size and modification time as indexed
     deferred: int = 0  # still being written; picked up by a later run
+    texts: int = 0  # photos whose text was read (core.index.text_stage)
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -35,6 +36,6 @@ class IndexProgress:
 
     @property
     def eta_seconds(self) -> float | None:
-        if self.phase != "indexing" or self.rate <= 0:
+        if self.phase not in ("indexing", "texts") or self.rate <= 0:
             return None
         return (self.total - self.done) / self.rate

@@ -1,1 +1,1 @@
-"""The CLIP-family model: finding and downloading it, loading it, its towers."""
+"""The model (CLIP or SigLIP): finding and downloading it, loading it, its towers."""

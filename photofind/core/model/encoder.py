@@ -1,4 +1,4 @@
-"""A loaded CLIP-family model turning photos and text into L2-normalised vectors, and what
+"""A loaded CLIP or SigLIP model turning photos and text into L2-normalised vectors, and what
 its users need of one. Finding and loading the checkpoint is core.model.loading's; batches of
 photos on a CPU go through core.model.onnx_tower once its export is ready."""
 
@@ -53,6 +53,9 @@ class PhotoEncoder(Protocol):
     @property
     def logit_scale(self) -> float | None: ...
 
+    @property
+    def logit_bias(self) -> float | None: ...
+
     def encode_pixels(self, pixels: np.ndarray) -> np.ndarray: ...
 
     def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray: ...
@@ -82,7 +85,7 @@ class Encoder:
         self.dtype = dtype
         config = model.config
         text_config = getattr(config, "text_config", config)
-        self.dim = int(getattr(config, "projection_dim", None) or text_config.hidden_size)
+        self.dim = _embedding_dim(config, text_config)
         # A text tower loaded on its own (Encoder.load(text_only=True)) cannot encode photos.
         self.text_only = not hasattr(model, "get_image_features")
         self._text_length = min(
@@ -90,9 +93,10 @@ class Encoder:
             int(text_config.max_position_embeddings),
         )
         # CLIP's causal mask and end-token pooling make padding change nothing, so a batch
-        # is padded to its longest text. Other families (SigLIP pools the last position,
-        # padding included) were trained padded to their full length and must be fed so.
-        self._pad_to_longest = str(getattr(config, "model_type", "")).startswith("clip")
+        # is padded to its longest text. SigLIP was trained on lowercased texts padded on
+        # the right to their full length, with no attention mask: it pools the last
+        # position, padding included, and must be fed so.
+        self._clip_text = str(getattr(config, "model_type", "")).startswith("clip")
         # Where the image tower's ONNX export is kept; None: photos are encoded by torch.
         self.onnx_cache: Path | None = None
         self._onnx: onnx_tower.OnnxImageTower | None = None
@@ -107,6 +111,15 @@ class Encoder:
             return None
         value = float(scale.detach().float().exp())
         return value if math.isfinite(value) and value > 0 else None
+
+    @property
+    def logit_bias(self) -> float | None:
+        """The trained bias of a model scored by a sigmoid (SigLIP); None for CLIP's softmax."""
+        bias = getattr(self.model, "logit_bias", None)
+        if bias is None:
+            return None
+        value = float(bias.detach().float().reshape(-1)[0])
+        return value if math.isfinite(value) else None
 
     @classmethod
     def load(
@@ -199,17 +212,28 @@ class Encoder:
         return self.encode_pixels(np.stack([self.preprocess(im) for im in images]))
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit vectors for `texts` (float32). A CLIP search in a fresh process uses
+        """Unit vectors for `texts` (float32). A search in a fresh process uses
         core.model.text_tower instead, which gives the same vectors without torch."""
         import torch
 
-        tokens = self.tokenizer(
-            list(texts),
-            padding="longest" if self._pad_to_longest else "max_length",
-            max_length=self._text_length,
-            truncation=True,
-            return_tensors="pt",
-        )
+        if self._clip_text:
+            tokens = self.tokenizer(
+                list(texts),
+                padding="longest",
+                max_length=self._text_length,
+                truncation=True,
+                return_tensors="pt",
+            )
+        else:
+            tokens = self.tokenizer(
+                [text.lower() for text in texts],
+                padding="max_length",
+                padding_side="right",
+                max_length=self._text_length,
+                truncation=True,
+                return_attention_mask=False,
+                return_tensors="pt",
+            )
         with torch.inference_mode():
             tokens = {k: v.to(self.device) for k, v in tokens.items()}
             if hasattr(self.model, "get_text_features"):
@@ -217,3 +241,15 @@ class Encoder:
             output = self.model(**tokens)
             embeds = getattr(output, "text_embeds", None)
             return unit_features(embeds if embeds is not None else output)
+
+
+def _embedding_dim(config: Any, text_config: Any) -> int:
+    """The length of the model's vectors: CLIP projects both towers to `projection_dim`;
+    SigLIP's text head projects to `projection_size`, the image tower's width."""
+    for size in (
+        getattr(config, "projection_dim", None),
+        getattr(text_config, "projection_size", None),
+    ):
+        if size:
+            return int(size)
+    return int(text_config.hidden_size)

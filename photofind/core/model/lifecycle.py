@@ -139,9 +139,9 @@ class ModelSlots:
         return loading
 
     def text_encoder(self, cancel: threading.Event | None = None) -> TextEncoder:
-        """What text queries need. For the CLIP family that is core.model.text_tower, which needs
-        neither torch nor transformers: a search starts in well under a second, and the app
-        answers queries while the whole model loads. Other families load their text tower
+        """What text queries need. For CLIP and SigLIP that is core.model.text_tower, which
+        needs neither torch nor transformers: a search starts in well under a second, and the
+        app answers queries while the whole model loads. Other models load their text tower
         through transformers. A hub model not downloaded yet is downloaded first."""
         if self._text_encoder is None:
             from photofind.core.model.text_tower import ClipTextTower

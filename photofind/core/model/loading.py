@@ -25,10 +25,17 @@ if TYPE_CHECKING:
     from photofind.core.model.download import DownloadProgress
 
 # Model families whose text tower transformers can load on its own from the whole checkpoint.
+# SigLIP 2's fixed-resolution checkpoints (google/siglip2-base-patch16-224 and the like) are
+# of type "siglip", with a Gemma tokenizer.
 _TEXT_TOWERS = {
     "clip": "CLIPTextModelWithProjection",
     "siglip": "SiglipTextModel",
-    "siglip2": "Siglip2TextModel",
+}
+# SigLIP 2's NaFlex checkpoints take patches of a photo at its own aspect ratio, with their
+# positions, not a fixed-size picture: the preprocessing and ONNX paths here cannot feed them.
+_UNSUPPORTED = {
+    "siglip2": "a SigLIP 2 NaFlex model; use a fixed-resolution one such as "
+    "google/siglip2-base-patch16-224"
 }
 
 
@@ -110,8 +117,8 @@ def _load_parts(
     source = ref if hub else str(Path(ref).expanduser())
     if not hub and not Path(source).is_dir():
         raise ModelLoadError(
-            f"model folder {ref!r} does not exist; pass a folder holding a CLIP checkpoint "
-            "or a Hugging Face model id"
+            f"model folder {ref!r} does not exist; pass a folder holding a CLIP or SigLIP "
+            "checkpoint, or a Hugging Face model id"
         )
     try:
         if hub:
@@ -125,17 +132,17 @@ def _load_parts(
             parts = _from_pretrained(source, dtype, text_only, local_only=False)
     except ModelLoadError:
         raise
-    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+    except (OSError, ValueError, KeyError, RuntimeError, ImportError) as exc:
         where = f"model {ref!r}" if hub else f"folder {source!r}"
         raise ModelLoadError(
-            f"cannot load {where} as a CLIP model ({first_line(exc)}); it needs config.json, "
-            "weights, preprocessor_config.json and tokenizer files"
+            f"cannot load {where} as a CLIP or SigLIP model ({first_line(exc)}); it needs "
+            "config.json, weights, preprocessor_config.json and tokenizer files"
         ) from exc
     model = parts[0]
     whole = hasattr(model, "get_image_features") and hasattr(model, "get_text_features")
     if not whole and not (text_only and type(model).__name__ in _TEXT_TOWERS.values()):
         raise ModelLoadError(
-            f"{ref!r} is a {type(model).__name__}, not a CLIP-family model "
+            f"{ref!r} is a {type(model).__name__}, not a CLIP or SigLIP model "
             "with image and text towers"
         )
     return parts
@@ -144,9 +151,14 @@ def _load_parts(
 def _from_pretrained(
     source: str, dtype: torch.dtype, text_only: bool, local_only: bool
 ) -> tuple[Any, Any, Any]:
-    from transformers import AutoImageProcessor, AutoModel, AutoTokenizer
+    import transformers
+    from transformers import AutoConfig, AutoImageProcessor, AutoModel, AutoTokenizer
 
-    model_class = _text_tower_class(source, local_only) if text_only else None
+    model_type = AutoConfig.from_pretrained(source, local_files_only=local_only).model_type
+    if model_type in _UNSUPPORTED:
+        raise ModelLoadError(f"{source!r} is {_UNSUPPORTED[model_type]}")
+    tower = _TEXT_TOWERS.get(model_type) if text_only else None
+    model_class = getattr(transformers, tower) if tower else None
     return (
         (model_class or AutoModel).from_pretrained(
             source, dtype=dtype, local_files_only=local_only
@@ -154,16 +166,6 @@ def _from_pretrained(
         AutoTokenizer.from_pretrained(source, local_files_only=local_only),
         AutoImageProcessor.from_pretrained(source, local_files_only=local_only),
     )
-
-
-def _text_tower_class(source: str, local_only: bool) -> Any:
-    """The text-tower class for the checkpoint's family, or None (then the whole model)."""
-    import transformers
-    from transformers import AutoConfig
-
-    model_type = AutoConfig.from_pretrained(source, local_files_only=local_only).model_type
-    name = _TEXT_TOWERS.get(model_type)
-    return getattr(transformers, name, None) if name else None
 
 
 def _hub_reachable(timeout: float = 3.0) -> bool:

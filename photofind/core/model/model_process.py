@@ -40,6 +40,7 @@ class _Loaded:
     device: str
     dim: int
     logit_scale: float | None
+    logit_bias: float | None
 
 
 class ModelProcess:
@@ -57,6 +58,7 @@ class ModelProcess:
         self.device = loaded.device
         self.dim = loaded.dim
         self.logit_scale = loaded.logit_scale
+        self.logit_bias = loaded.logit_bias
 
     @classmethod
     def start(cls, ref: str, device: str, threads: int | None = None) -> ModelProcess:
@@ -136,7 +138,12 @@ def _serve(conn: Any, ref: str, device: str, threads: int | None) -> None:
         (
             "loaded",
             _Loaded(
-                encoder.preprocess, encoder.name, encoder.device, encoder.dim, encoder.logit_scale
+                encoder.preprocess,
+                encoder.name,
+                encoder.device,
+                encoder.dim,
+                encoder.logit_scale,
+                encoder.logit_bias,
             ),
         )
     )

@@ -1,13 +1,15 @@
-"""CLIP's text tower run by ONNX Runtime, built straight from a checkpoint's files.
+"""CLIP's and SigLIP's text tower run by ONNX Runtime, built straight from a checkpoint's files.
 
 Searching needs only the text tower, the tokenizer and the stored vectors. This module reads
 the tower's weights with safetensors, lays them into an ONNX graph of CLIP's text transformer
 and hands that to onnxruntime, so a search never imports torch or transformers: together
 they are most of a cold start (benchmarks/RESULTS.md), and the app answers queries while the
 whole model is still loading. No export step is needed, so a model works for search as soon
-as it is on disk. It serves the CLIP family only, whose text transformer is small and fixed.
-Anything it does not recognise makes `ClipTextTower.load` return None, and the caller loads
-the model through transformers. Tests hold its vectors to transformers' own.
+as it is on disk. It serves the CLIP family, and SigLIP checkpoints with a Gemma tokenizer
+(SigLIP 2's): their text transformers are the same but for SigLIP's full attention, pooling of
+the last position and biased head. Anything it does not recognise makes `ClipTextTower.load`
+return None, and the caller loads the model through transformers. Tests hold its vectors to
+transformers' own.
 """
 
 from __future__ import annotations
@@ -32,16 +34,24 @@ from photofind.core.model.vectors import unit_rows
 
 log = logging.getLogger(__name__)
 
-_TOKENIZER_CLASSES = ("CLIPTokenizer", "CLIPTokenizerFast")
-_ACTIVATIONS = ("quick_gelu", "gelu")
-# The normalising and splitting steps of CLIP's tokenizer, as transformers builds them.
-_PIPELINE = {
-    "normalizer": ["NFC", "Replace", "Lowercase"],
-    "pre_tokenizer": ["Split", "ByteLevel"],
+_TOKENIZER_CLASSES = {
+    "clip": ("CLIPTokenizer", "CLIPTokenizerFast"),
+    "siglip": ("GemmaTokenizer", "GemmaTokenizerFast"),
 }
+_ACTIVATIONS = ("quick_gelu", "gelu", "gelu_pytorch_tanh")
+# The normalising and splitting steps of each family's tokenizer, as transformers builds them.
+_PIPELINES = {
+    "clip": {
+        "normalizer": ["NFC", "Replace", "Lowercase"],
+        "pre_tokenizer": ["Split", "ByteLevel"],
+    },
+    "siglip": {"normalizer": ["Replace"], "pre_tokenizer": ["Split"]},
+}
+# The token each family's queries are padded with, on the right.
+_PAD_TOKENS = {"clip": "<|endoftext|>", "siglip": "<pad>"}
 _LAYER = re.compile(r"text_model\.encoder\.layers\.(\d+)\.")
-# What the tower reads of a whole CLIP checkpoint; the image tower is never loaded.
-_PREFIXES = ("text_model.", "text_projection.", "logit_scale")
+# What the tower reads of a whole checkpoint; the image tower is never loaded.
+_PREFIXES = ("text_model.", "text_projection.", "logit_scale", "logit_bias")
 
 
 def load_early(ref: str) -> None:
@@ -62,7 +72,7 @@ def load_early(ref: str) -> None:
     early.set_running_or_notify_cancel()
     try:
         config = _text_config(folder)
-        tokenizer = _tokenizer(folder, int(config["max_position_embeddings"]))
+        tokenizer = _tokenizer(folder, config)
     except Exception as exc:
         log.info("text tower of %s loads through transformers: %s", ref, exc)
         early.set_result(None)
@@ -83,7 +93,7 @@ class NotAClipTextTower(Exception):
 
 
 class ClipTextTower:
-    """Texts -> unit vectors, as CLIPModel.get_text_features computes them (float32)."""
+    """Texts -> unit vectors, as the model's get_text_features computes them (float32)."""
 
     device = "cpu"
 
@@ -92,14 +102,25 @@ class ClipTextTower:
     ) -> None:
         self.name = name
         self.tokenizer = tokenizer
-        # Right padding with the end token, as transformers pads CLIP queries.
-        self.pad_id = int(tokenizer.token_to_id("<|endoftext|>"))
-        # Checkpoints saved before transformers fixed CLIP's end token (PR #24773) say 2 and
-        # pool the highest token id, which is the end token in CLIP's vocabulary.
-        self.eos = int(config["eos_token_id"])
-        self.projection = _get(weights, "text_projection.weight").T.copy()
+        # SigLIP was trained on lowercased texts padded to its full length, attending to all
+        # of it and pooling the last position; CLIP's causal mask keeps padding out of the
+        # end token it pools, so a batch is padded to its longest text.
+        self.siglip = config["family"] == "siglip"
+        self.pad_id = int(tokenizer.token_to_id(_PAD_TOKENS[config["family"]]))
+        if self.siglip:
+            self.projection = _get(weights, "text_model.head.weight").T.copy()
+            self.head_bias = _get(weights, "text_model.head.bias")
+            bias = weights.get("logit_bias")
+            self.logit_bias = _scalar(bias) if bias is not None else None
+        else:
+            # Checkpoints saved before transformers fixed CLIP's end token (PR #24773) say 2
+            # and pool the highest token id, which is the end token in CLIP's vocabulary.
+            self.eos = int(config["eos_token_id"])
+            self.projection = _get(weights, "text_projection.weight").T.copy()
+            self.head_bias = np.zeros(self.projection.shape[1], dtype=np.float32)
+            self.logit_bias = None
         scale = weights.get("logit_scale")
-        self.logit_scale = float(np.exp(float(scale))) if scale is not None else None
+        self.logit_scale = float(np.exp(_scalar(scale))) if scale is not None else None
         self.token_embedding = _get(weights, "text_model.embeddings.token_embedding.weight")
         self.position_embedding = _get(weights, "text_model.embeddings.position_embedding.weight")
         self.heads = int(config["num_attention_heads"])
@@ -128,17 +149,19 @@ class ClipTextTower:
     ) -> ClipTextTower | None:
         try:
             config = config or _text_config(folder)
-            tokenizer = tokenizer or _tokenizer(folder, int(config["max_position_embeddings"]))
+            tokenizer = tokenizer or _tokenizer(folder, config)
             return cls(tokenizer, _text_weights(folder), config, model_key(ref))
         except Exception as exc:  # onnxruntime and tokenizers raise their own types
             log.info("text tower of %s loads through transformers: %s", ref, exc)
             return None
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
-        encodings = self.tokenizer.encode_batch(list(texts))
-        longest = max(len(e.ids) for e in encodings)
-        # Padded on the right with the end token; the causal mask keeps padding away from
-        # every position up to a text's own end token, which is the one pooled.
+        texts = [text.lower() for text in texts] if self.siglip else list(texts)
+        encodings = self.tokenizer.encode_batch(texts)
+        full = int(self.tokenizer.truncation["max_length"])
+        longest = full if self.siglip else max(len(e.ids) for e in encodings)
+        # Padded on the right; CLIP's causal mask keeps padding away from every position up
+        # to a text's own end token, which is the one pooled.
         ids = np.full((len(encodings), longest), self.pad_id, dtype=np.int64)
         for row, encoding in enumerate(encodings):
             ids[row, : len(encoding.ids)] = encoding.ids
@@ -152,14 +175,23 @@ class ClipTextTower:
                 "causal_mask": self._mask(longest),
             },
         )[0].reshape(texts, longest, width)
-        ends = ids.argmax(axis=1) if self.eos == 2 else (ids == self.eos).argmax(axis=1)
-        return unit_rows(hidden[np.arange(len(ids)), ends] @ self.projection)
+        if self.siglip:
+            ends = np.full(len(ids), longest - 1)
+        else:
+            ends = ids.argmax(axis=1) if self.eos == 2 else (ids == self.eos).argmax(axis=1)
+        pooled = hidden[np.arange(len(ids)), ends] @ self.projection + self.head_bias
+        return unit_rows(pooled)
 
     def _mask(self, length: int) -> np.ndarray:
         if length not in self._masks:
-            above = np.triu(np.ones((length, length), dtype=bool), 1)
+            above = np.triu(np.ones((length, length), dtype=bool), 1) & (not self.siglip)
             self._masks[length] = np.where(above, -np.inf, 0.0).astype(np.float32)
         return self._masks[length]
+
+
+def _scalar(array: np.ndarray) -> float:
+    """A one-number tensor (CLIP stores it bare, SigLIP as a 1-vector) as a float."""
+    return float(np.asarray(array, dtype=np.float32).reshape(-1)[0])
 
 
 def _get(weights: dict[str, np.ndarray], key: str) -> np.ndarray:
@@ -227,23 +259,32 @@ def _activation(g: GraphBuilder, h: str, kind: str) -> str:
         return g.op(
             "Mul", h, g.op("Sigmoid", g.op("Mul", h, g.constant("quick_gelu", np.float32(1.702))))
         )
-    # gelu: x * (1 + erf(x / sqrt 2)) / 2, which onnxruntime fuses into one kernel.
-    root2 = g.constant("root2", np.float32(math.sqrt(2)))
     half = g.constant("half", np.float32(0.5))
     one = g.constant("one", np.float32(1))
+    if kind == "gelu_pytorch_tanh":
+        # x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x³))) / 2
+        cube = g.op("Mul", g.op("Mul", h, h), g.op("Mul", h, g.constant("c", np.float32(0.044715))))
+        inner = g.op(
+            "Mul", g.op("Add", h, cube), g.constant("k", np.float32(math.sqrt(2 / math.pi)))
+        )
+        return g.op("Mul", g.op("Mul", h, half), g.op("Add", g.op("Tanh", inner), one))
+    # gelu: x * (1 + erf(x / sqrt 2)) / 2, which onnxruntime fuses into one kernel.
+    root2 = g.constant("root2", np.float32(math.sqrt(2)))
     return g.op("Mul", g.op("Mul", h, half), g.op("Add", g.op("Erf", g.op("Div", h, root2)), one))
 
 
 def _text_config(folder: Path) -> dict[str, Any]:
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    if config.get("model_type") != "clip" or not isinstance(config.get("text_config"), dict):
-        raise NotAClipTextTower(f"model type {config.get('model_type')!r}")
+    family = config.get("model_type")
+    if family not in _PIPELINES or not isinstance(config.get("text_config"), dict):
+        raise NotAClipTextTower(f"model type {family!r}")
     if config.get("text_config_dict"):
         # transformers builds the text settings from this older field and its own defaults.
         raise NotAClipTextTower("the config has a text_config_dict")
-    text = config["text_config"]
+    text = {**config["text_config"], "family": family}
     # No defaults are assumed: they belong to the transformers version installed.
-    needed = ("num_attention_heads", "layer_norm_eps", "hidden_act", "eos_token_id")
+    needed = ("num_attention_heads", "layer_norm_eps", "hidden_act")
+    needed += ("eos_token_id",) if family == "clip" else ()
     missing = [key for key in (*needed, "max_position_embeddings") if key not in text]
     if missing:
         raise NotAClipTextTower(f"text_config does not say {', '.join(missing)}")
@@ -252,34 +293,52 @@ def _text_config(folder: Path) -> dict[str, Any]:
     return text
 
 
-def _tokenizer(folder: Path, max_positions: int) -> Any:
+def _tokenizer(folder: Path, config: dict[str, Any]) -> Any:
     from tokenizers import Tokenizer
 
+    family, max_positions = config["family"], int(config["max_position_embeddings"])
     settings_file = folder / "tokenizer_config.json"
     settings = json.loads(settings_file.read_text(encoding="utf-8"))
-    if settings.get("tokenizer_class") not in _TOKENIZER_CLASSES:
+    if settings.get("tokenizer_class") not in _TOKENIZER_CLASSES[family]:
         raise NotAClipTextTower(f"tokenizer class {settings.get('tokenizer_class')!r}")
+    if settings.get("add_bos_token") or settings.get("add_eos_token"):
+        raise NotAClipTextTower("the tokenizer adds a start or end token of its own")
     try:
         tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
     except Exception as exc:  # tokenizers raises plain Exception, missing file included
         raise NotAClipTextTower(f"tokenizer.json: {exc}") from exc
     # transformers 5 takes only the vocabulary and merges from tokenizer.json and builds
-    # CLIP's normalising and splitting steps itself; a file whose own steps differ (from an
-    # old converter, say) would tokenize differently here.
-    steps = {
-        part: [s.get("type") for s in _state(getattr(tokenizer, part)).get(inner, [])]
-        for part, inner in (("normalizer", "normalizers"), ("pre_tokenizer", "pretokenizers"))
-    }
-    if steps != _PIPELINE or _state(tokenizer.post_processor).get("type") != "RobertaProcessing":
-        raise NotAClipTextTower(f"tokenizer.json's steps are {steps}, not CLIP's")
+    # the family's normalising and splitting steps itself; a file whose own steps differ
+    # (from an old converter, say) would tokenize differently here.
+    steps = {part: _steps(getattr(tokenizer, part), inner) for part, inner in _PARTS}
+    if steps != _PIPELINES[family] or not _adds(tokenizer.post_processor, family):
+        raise NotAClipTextTower(f"tokenizer.json's steps are {steps}, not {family}'s")
     tokenizer.no_padding()
     # Long texts are cut as transformers cuts them: to the model's context, end token kept.
     tokenizer.enable_truncation(
         min(int(settings.get("model_max_length", max_positions)), max_positions)
     )
-    if tokenizer.token_to_id("<|endoftext|>") is None:
-        raise NotAClipTextTower("the tokenizer has no <|endoftext|> token")
+    if tokenizer.token_to_id(_PAD_TOKENS[family]) is None:
+        raise NotAClipTextTower(f"the tokenizer has no {_PAD_TOKENS[family]} token")
     return tokenizer
+
+
+_PARTS = (("normalizer", "normalizers"), ("pre_tokenizer", "pretokenizers"))
+
+
+def _steps(component: Any, inner: str) -> list[str]:
+    """The kinds of a tokenizer step, or of each step in a sequence of them."""
+    state = _state(component)
+    return [s.get("type") for s in state.get(inner, [state] if state else [])]
+
+
+def _adds(post_processor: Any, family: str) -> bool:
+    """Whether the post-processor adds what transformers adds: CLIP's start and end tokens;
+    nothing for a Gemma tokenizer that is not told to."""
+    state = _state(post_processor)
+    if family == "clip":
+        return state.get("type") == "RobertaProcessing"
+    return not state or (state.get("type") == "TemplateProcessing" and not state["special_tokens"])
 
 
 def _state(component: Any) -> dict[str, Any]:

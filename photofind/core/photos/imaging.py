@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from photofind.core.errors import FileChangedError, FileVanishedError, PhotoLoadError
+from photofind.core.photos.gps import exif_gps
 from photofind.core.photos.photo import MAX_PIXELS, LoadedPhoto, PhotoInfo
 from photofind.core.photos.raw import RAW_EXTENSIONS, load_raw, raw_kind
 
@@ -244,8 +245,8 @@ def _ends_after_its_scan(data: bytes) -> bool:
 def _checked_header(
     im: Image.Image, data: bytes, count_scans: bool = True
 ) -> tuple[PhotoInfo, int]:
-    """What the header says (upright size, date taken, EXIF orientation), after refusing
-    what no photo has: no pixels, bomb sizes, absurd shapes, pathological JPEG scans."""
+    """What the header says (upright size, date taken, position, EXIF orientation), after
+    refusing what no photo has: no pixels, bomb sizes, absurd shapes, pathological scans."""
     width, height = im.size
     if width <= 0 or height <= 0:
         raise PhotoLoadError("image has no pixels")
@@ -260,6 +261,7 @@ def _checked_header(
     info = PhotoInfo(
         *((height, width) if orientation in (5, 6, 7, 8) else (width, height)),
         taken_at=_date_taken(exif),
+        gps=exif_gps(exif),
     )
     return info, orientation
 

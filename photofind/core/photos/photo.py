@@ -13,11 +13,13 @@ MAX_PIXELS = 100_000_000
 
 @dataclass(frozen=True)
 class PhotoInfo:
-    """What a photo's header says: upright size in pixels and EXIF date taken, if any."""
+    """What a photo's header says: upright size in pixels, EXIF date taken and GPS position
+    (latitude, longitude in degrees), if any."""
 
     width: int
     height: int
     taken_at: str | None
+    gps: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)

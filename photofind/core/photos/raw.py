@@ -23,6 +23,7 @@ import numpy as np
 from PIL import Image
 
 from photofind.core.errors import PhotoLoadError
+from photofind.core.photos.gps import tiff_gps
 from photofind.core.photos.photo import MAX_PIXELS, LoadedPhoto, PhotoInfo
 
 RAW_EXTENSIONS = frozenset({".cr2", ".cr3", ".nef", ".arw", ".dng", ".raf", ".orf", ".rw2"})
@@ -111,15 +112,18 @@ def load_raw(
                 raise PhotoLoadError(f"RAW image too large ({width} × {height} pixels)")
             upright = (height, width) if flip in (5, 6) else (width, height)
             taken_at = _timestamp(raw)
+            gps = tiff_gps(data)
             preview = _preview(raw, min_side, load_jpeg)
             if preview is not None:
-                image, oriented, jpeg_taken_at = preview
+                image, oriented, jpeg = preview
                 if not oriented and flip in _FLIP:
                     image = image.transpose(_FLIP[flip])
                 # LibRaw writes its own EXIF into a preview it extracts, with its date (the
                 # epoch when it has none): the preview's date is only a fallback.
+                jpeg_taken_at = jpeg.taken_at if jpeg else None
                 if not taken_at and not (jpeg_taken_at or "1970").startswith("1970"):
                     taken_at = jpeg_taken_at
+                gps = gps or (jpeg.gps if jpeg else None)
             else:
                 # Developed with the camera's white balance; LibRaw applies `flip` itself.
                 pixels = raw.postprocess(half_size=True, use_camera_wb=True, output_bps=8)
@@ -135,14 +139,14 @@ def load_raw(
     except Exception as exc:
         # LibRaw is third-party code fed whatever is on disk: any failure is recorded.
         raise PhotoLoadError(f"cannot decode {kind} RAW file ({_reason(exc)})") from exc
-    return LoadedPhoto(image, PhotoInfo(*upright, taken_at=taken_at))
+    return LoadedPhoto(image, PhotoInfo(*upright, taken_at=taken_at, gps=gps))
 
 
 def _preview(
     raw: object, min_side: int | None, load_jpeg: Callable[[bytes, int | None], LoadedPhoto]
-) -> tuple[Image.Image, bool, str | None] | None:
-    """(the embedded preview, whether it was turned upright already by its own EXIF, its
-    date taken), or None when there is no usable one."""
+) -> tuple[Image.Image, bool, PhotoInfo | None] | None:
+    """(the embedded preview, whether it was turned upright already by its own EXIF, what
+    its header says if it is a JPEG), or None when there is no usable one."""
     import rawpy
 
     try:
@@ -156,17 +160,17 @@ def _preview(
                 oriented = im.getexif().get(_EXIF_ORIENTATION, 1) != 1
         except (PhotoLoadError, OSError):
             return None  # a damaged preview: develop the sensor data instead
-        image, taken_at = loaded.image, loaded.info.taken_at
+        image, info = loaded.image, loaded.info
         side = min(loaded.info.width, loaded.info.height)  # as stored, not as decoded
     else:
         pixels = np.asarray(thumb.data)
         if pixels.ndim != 3 or pixels.shape[2] < 3:
             return None
-        image, oriented, taken_at = Image.fromarray(pixels[..., :3].astype(np.uint8)), False, None
+        image, oriented, info = Image.fromarray(pixels[..., :3].astype(np.uint8)), False, None
         side = min(image.size)
     if side < MIN_PREVIEW_SIDE:
         return None
-    return image, oriented, taken_at
+    return image, oriented, info
 
 
 def _timestamp(raw: object) -> str | None:

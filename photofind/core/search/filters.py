@@ -1,6 +1,6 @@
 """Narrowing and ordering search results: a date range (the EXIF date taken, else the file's
-modification time), a folder, file types; relevance or date order; and a relevance cutoff that
-adapts to each query.
+modification time), a folder, file types, the place a photo was taken in; relevance or date
+order; and a relevance cutoff that adapts to each query.
 
 Filters leave photos out before ranking, as a set of photo ids that one SQL statement picks
 from the store (no Python loop over the library), so `--top 20` means the 20 best among the
@@ -28,14 +28,17 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from photofind.core.errors import FilterError
-from photofind.core.index.store import Store
+from photofind.core.index.store import PlaceKey, Store, fold
 from photofind.core.photos.raw import RAW_EXTENSIONS
 from photofind.core.search.search import Hit
+
+if TYPE_CHECKING:
+    from photofind.core.search.place_names import PlaceMention
 
 Sort = Literal["relevance", "newest", "oldest"]
 SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
@@ -73,6 +76,7 @@ class Filters:
     date_to: date | None = None  # inclusive
     folder: str | None = None  # an absolute path; photos anywhere below it
     extensions: frozenset[str] = field(default_factory=frozenset)  # ".jpg"…; empty: all
+    place: str | None = None  # a country (or its code), region or city the photo was taken in
     sort: Sort = "relevance"
     cutoff: bool = False  # only close matches (see the module's docstring)
 
@@ -86,14 +90,19 @@ class Filters:
 
     @property
     def narrows(self) -> bool:
-        """Whether some photos are left out before ranking (a date, folder or type)."""
-        return bool(self.date_from or self.date_to or self.folder or self.extensions)
+        """Whether some photos are left out before ranking (a date, folder, type or place)."""
+        return bool(self.date_from or self.date_to or self.folder or self.extensions or self.place)
 
     def excluded(self, store: Store) -> frozenset[int]:
         """The ids of the photos these filters leave out."""
         if not self.narrows:
             return frozenset()
-        return store.ids_outside(self.date_from, self.date_to, self.folder, self.extensions)
+        left_out = frozenset()
+        if self.date_from or self.date_to or self.folder or self.extensions:
+            left_out = store.ids_outside(self.date_from, self.date_to, self.folder, self.extensions)
+        if self.place:
+            left_out |= store.ids_taken_elsewhere(places_named(store, self.place))
+        return left_out
 
     def arrange(
         self, hits: list[Hit], store: Store, sample_scores: Callable[[], np.ndarray]
@@ -109,6 +118,33 @@ class Filters:
                 hits, key=lambda h: dates.get(h.photo_id, ""), reverse=self.sort == "newest"
             )
         return hits
+
+
+def places_named(store: Store, name: str) -> list[PlaceKey]:
+    """The library's places that `name` names: a country, its two-letter code, a region or
+    a city, ignoring case and accents; or several of them, comma-separated, to tell places
+    of one name apart ("Lisbon, Portugal")."""
+    wanted = [fold(part).strip() for part in name.split(",") if part.strip()]
+    return [
+        key
+        for key, _ in store.where_taken()
+        if all(w in {fold(part) for part in key} for w in wanted)
+    ]
+
+
+def places_mentioned(store: Store, mentions: Iterable[PlaceMention]) -> list[PlaceKey]:
+    """The library's places that a query's place names name, each as the kind of place it
+    is (the country Georgia is not the US state)."""
+    field_of = {"country": 1, "region": 2, "city": 3}
+    keys = []
+    for key, _ in store.where_taken():
+        for m in mentions:
+            if key[0] == m.country_code and (
+                m.kind == "country" or fold(key[field_of[m.kind]]) == fold(m.name)
+            ):
+                keys.append(key)
+                break
+    return keys
 
 
 def cut(hits: Sequence[Hit], sample: np.ndarray) -> list[Hit]:

@@ -5,9 +5,13 @@
     red car - 0.5:rain               a weight after a minus takes away that much
     ~/Pictures/beach.jpg + sunset    a photo (a path) mixed with text
     "~/My Photos/a - b.jpg" - snow   double quotes keep spaces, + and - inside one term
+    "invoice 2024" - "paid"          quoted words: the words written in the photo (OCR)
 
 A term is text unless it looks like a path to a photo: it starts with `/`, `~`, `./` or
-`../`, or ends with a photo extension (`.jpg`, `.png`, …). `+` and `-` are operators only at
+`../`, or ends with a photo extension (`.jpg`, `.png`, …). Quoted text that is not a photo
+is words to find written in photos, as in a web search: a photo must hold them (or, after
+a minus, must not). A quoted term needs no `+` beside
+another (`receipt "invoice 2024"`). `+` and `-` are operators only at
 the start of a term or after a space, so `t-shirt` and `C++` stay text; weights are read only
 at the start of a term, and never in front of a digit (`10:30` is text).
 
@@ -57,9 +61,10 @@ class LocatedQueryError(QueryError):
 
 @dataclass(frozen=True)
 class Term:
-    """One part of a query: text to describe, or a photo (its path, `~` expanded)."""
+    """One part of a query: text to describe, words written in the photo, or a photo (its
+    path, `~` expanded)."""
 
-    kind: str  # "text" or "photo"
+    kind: str  # "text", "words" or "photo"
     value: str
     weight: float  # signed: a term after "-" takes away
     start: int  # where it stands in the query text (end exclusive)
@@ -168,7 +173,7 @@ def _end_of_words(text: str, i: int) -> int:
 class _Parser:
     """Recursive descent over the tokens, one method per rule:
 
-        query         = signed_term { signed_term }    (every term after the first is signed)
+        query         = signed_term { signed_term }    (no sign: added)
         signed_term   = [ operator ] weighted_term
         weighted_term = [ weight ] term
         term          = quoted | words
@@ -191,23 +196,16 @@ class _Parser:
     def query(self) -> Query:
         if self._peek().kind == _Kind.END:
             raise QueryError("the search text is empty")
-        terms = [self._signed_term(first=True)]
+        terms = [self._signed_term()]
         while self._peek().kind != _Kind.END:
-            terms.append(self._signed_term(first=False))
+            terms.append(self._signed_term())
         return Query(self.text, tuple(terms))
 
-    def _signed_term(self, first: bool) -> Term:
+    def _signed_term(self) -> Term:
         operator = self._peek()
         if operator.kind != _Kind.OPERATOR:
-            if not first:
-                # Words run up to an operator, so only a quote or what follows one gets here.
-                where = (
-                    "before the quote" if operator.kind in _QUOTE_KINDS else "after the quoted term"
-                )
-                raise LocatedQueryError(
-                    f"expected '+' or '-' {where}, at position {operator.start + 1}",
-                    operator.start,
-                )
+            # Words run up to an operator, so only a quote or what follows one gets here
+            # without one: a quoted phrase beside the rest of a query, as in a web search.
             return self._weighted_term(1.0)
         self._take()
         following = self._peek()
@@ -264,7 +262,8 @@ class _Parser:
             )
         if is_photo_term(token.value):
             return Term("photo", os.path.expanduser(token.value), weight, start, token.end)
-        return Term("text", token.value, weight, start, token.end)
+        kind = "words" if token.kind == _Kind.QUOTED else "text"
+        return Term(kind, token.value, weight, start, token.end)
 
 
 def parse_query(text: str) -> Query:

@@ -297,6 +297,8 @@ class Searcher:
         """The unit vector a query searches with, and the library photos it names (which
         are left out of its results). Raises QueryError for a malformed query."""
         query = parse_query(text) if isinstance(text, str) else text
+        if any(t.kind == "words" for t in query.terms):
+            raise QueryError("quoted words are looked for in photos' text (core.search.finder)")
         if query.is_plain_text:
             return self._text_vectors_of([query.terms[0].value])[0], frozenset()
         texts = [t.value for t in query.terms if t.kind == "text"]

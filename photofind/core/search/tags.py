@@ -1,11 +1,14 @@
 """Zero-shot tags: everyday categories given to photos from their stored vectors.
 
 Each tag is described in words ("beach = a beach by the sea"); its vector is the mean of that
-description in several prompt templates (CLIP's own recipe for zero-shot classification). A
-photo's tags come from a softmax over the whole vocabulary at the model's own logit scale,
-so a tag must beat the other tags, not just clear a fixed similarity: a photo gets every tag
-with a probability of at least `MIN_PROBABILITY` (a photo of a dog on a beach can be both
-`pet` and `beach`). A `something else` entry, never given, soaks up photos that fit none.
+description in several prompt templates (CLIP's own recipe for zero-shot classification). Each
+model family turns similarities into probabilities the way it was trained to. CLIP's come from
+a softmax over the whole vocabulary at the model's own logit scale, so a tag must beat the
+other tags, not just clear a fixed similarity; a `something else` entry, never given, soaks up
+photos that fit none. SigLIP was trained with a sigmoid over each pair on its own, at its own
+logit scale and bias, so each tag's probability stands alone. Either way a photo gets every
+tag with a probability of at least `MIN_PROBABILITY` (a photo of a dog on a beach can be both
+`pet` and `beach`).
 
 Tags are computed from the stored vectors whenever they are needed (a matrix product: about a
 millisecond per thousand photos), so nothing is re-encoded and an edited vocabulary applies at
@@ -118,7 +121,10 @@ class Tagger:
         vocabulary: dict[str, str],
         encode_texts: Callable[[list[str]], np.ndarray],
         logit_scale: float | None = None,
+        logit_bias: float | None = None,
     ) -> None:
+        """`logit_bias`: the model's trained bias where it is scored by a sigmoid (SigLIP);
+        None for CLIP's softmax."""
         self.names = list(vocabulary)
         descriptions = [*vocabulary.values(), ELSEWHERE]
         prompts = [t.format(d) for d in descriptions for t in TEMPLATES]
@@ -126,11 +132,14 @@ class Tagger:
         means = vectors.mean(axis=1)
         self.matrix = (means / np.linalg.norm(means, axis=1, keepdims=True)).astype(np.float32)
         self.logit_scale = logit_scale or DEFAULT_LOGIT_SCALE
+        self.logit_bias = logit_bias
 
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:
         """(N, tags) probabilities of each tag for each photo vector (the `something else`
-        column dropped; rows sum to at most 1)."""
+        column dropped; under a softmax, rows sum to at most 1)."""
         logits = self.logit_scale * (np.asarray(vectors, dtype=np.float32) @ self.matrix.T)
+        if self.logit_bias is not None:
+            return (1.0 / (1.0 + np.exp(-(logits[:, :-1] + self.logit_bias)))).astype(np.float32)
         logits -= logits.max(axis=1, keepdims=True)
         odds = np.exp(logits)
         return (odds / odds.sum(axis=1, keepdims=True))[:, :-1]

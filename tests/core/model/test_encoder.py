@@ -121,7 +121,8 @@ def test_text_tower_alone_gives_the_same_query_vectors(
 
 def test_only_clip_queries_are_padded_short(encoder: Encoder) -> None:
     """SigLIP pools the last position, padding included, and was trained padded to its full
-    length: its queries must be fed that way (CLIP's end-token pooling ignores padding)."""
+    length with no attention mask: its queries must be fed that way (CLIP's end-token
+    pooling ignores padding)."""
     import torch
     from transformers import SiglipConfig, SiglipModel
 
@@ -143,7 +144,11 @@ def test_only_clip_queries_are_padded_short(encoder: Encoder) -> None:
 
     def padded_to(length: int) -> np.ndarray:
         tokens = encoder.tokenizer(
-            text, padding="max_length", max_length=length, return_tensors="pt"
+            text,
+            padding="max_length",
+            max_length=length,
+            return_attention_mask=False,
+            return_tensors="pt",
         )
         with torch.inference_mode():
             out = siglip.model.get_text_features(**tokens)

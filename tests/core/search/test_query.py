@@ -44,11 +44,11 @@ def _terms(text: str) -> list[tuple[str, str, float, str]]:
         # quotes keep operators and spaces inside one term
         (
             '"black - white" + cat',
-            [("text", "black - white", 1.0, '"black - white"'), ("text", "cat", 1.0, "cat")],
+            [("words", "black - white", 1.0, '"black - white"'), ("text", "cat", 1.0, "cat")],
         ),
         (
             "\u201cred\u201d+circle",
-            [("text", "red", 1.0, "\u201cred\u201d"), ("text", "circle", 1.0, "circle")],
+            [("words", "red", 1.0, "\u201cred\u201d"), ("text", "circle", 1.0, "circle")],
         ),
         # photos: a path-like term, or a photo extension
         (
@@ -69,10 +69,22 @@ def _terms(text: str) -> list[tuple[str, str, float, str]]:
         ("holiday.HEIC", [("photo", "holiday.HEIC", 1.0, "holiday.HEIC")]),
         ("2:./a.webp", [("photo", "./a.webp", 2.0, "2:./a.webp")]),
         # one kind of quote inside the other is part of the term
-        ('"a \u201cb\u201d c"', [("text", "a \u201cb\u201d c", 1.0, '"a \u201cb\u201d c"')]),
-        ('\u201csay "hi"\u201d', [("text", 'say "hi"', 1.0, '\u201csay "hi"\u201d')]),
-        ("\u201ddog\u201d", [("text", "dog", 1.0, "\u201ddog\u201d")]),
-        ('"a"-b', [("text", "a", 1.0, '"a"'), ("text", "b", -1.0, "b")]),
+        ('"a \u201cb\u201d c"', [("words", "a \u201cb\u201d c", 1.0, '"a \u201cb\u201d c"')]),
+        ('\u201csay "hi"\u201d', [("words", 'say "hi"', 1.0, '\u201csay "hi"\u201d')]),
+        ("\u201ddog\u201d", [("words", "dog", 1.0, "\u201ddog\u201d")]),
+        ('"a"-b', [("words", "a", 1.0, '"a"'), ("text", "b", -1.0, "b")]),
+        # a quoted phrase beside other terms needs no operator, as in a web search
+        ('cat "dog"', [("text", "cat", 1.0, "cat"), ("words", "dog", 1.0, '"dog"')]),
+        ('"cat"dog', [("words", "cat", 1.0, '"cat"'), ("text", "dog", 1.0, "dog")]),
+        # straight quotes do not nest: the second one closes the first
+        (
+            '"a "b" c"',
+            [
+                ("words", "a", 1.0, '"a "'),
+                ("text", "b", 1.0, "b"),
+                ("words", "c", 1.0, '" c"'),
+            ],
+        ),
         # a term takes one weight: what looks like a second one is text
         ("2: 3:dog", [("text", "3:dog", 2.0, "2: 3:dog")]),
         (
@@ -118,11 +130,6 @@ def test_only_a_lone_unweighted_text_is_plain() -> None:
         ('"dog', "unterminated quote at position 1", (0, 4)),
         ('cat + "dog', "unterminated quote at position 7", (6, 10)),
         ('""', "empty quotes at position 1", (0, 2)),
-        ('cat "dog"', "expected '+' or '-' before the quote, at position 5", (4, 5)),
-        ('"cat" dog', "expected '+' or '-' after the quoted term, at position 7", (6, 7)),
-        ('"cat"dog', "expected '+' or '-' after the quoted term, at position 6", (5, 6)),
-        # straight quotes do not nest: the second one closes the first
-        ('"a "b" c"', "expected '+' or '-' after the quoted term, at position 5", (4, 5)),
         ("dog - ", "nothing after '-' at position 5", (4, 5)),
         ("+ 2:", "weight '2:' at position 3 has no term after it", (2, 4)),
         ("cat + 0.0:dog", "weight '0.0' at position 7 must be more than 0", (6, 10)),
@@ -130,7 +137,7 @@ def test_only_a_lone_unweighted_text_is_plain() -> None:
         ('"   "', "empty quotes at position 1", (0, 5)),
         ("cat + \u201c\u201d", "empty quotes at position 7", (6, 8)),
         # the first problem from the left is the one reported
-        ('cat ""', "expected '+' or '-' before the quote, at position 5", (4, 5)),
+        ('cat ""', "empty quotes at position 5", (4, 6)),
         ('dog + + "cat', "'+' at position 5 is followed by another operator", (4, 7)),
     ],
 )

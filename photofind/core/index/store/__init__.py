@@ -3,7 +3,8 @@ door to it: every query of photofind runs here, and nowhere else.
 
 Its parts, one module each: the schema and its migrations (schema), the connection and its
 transactions (connection), folders and places (folders), photo rows read (photos), indexing
-results written (writes), models and vectors read (vectors)."""
+results written (writes), models and vectors read (vectors), where photos were taken
+(locations), text read in photos (texts)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import sqlite3
 from pathlib import Path
 
 from photofind.core.index.store.connection import from_db, to_db
+from photofind.core.index.store.locations import LocationReads, PlaceKey, Position, located
 from photofind.core.index.store.photos import Detail, PhotoReads, PhotoRow
 from photofind.core.index.store.schema import (
     DB_NAME,
@@ -20,6 +22,7 @@ from photofind.core.index.store.schema import (
     connect,
     refuse_newer,
 )
+from photofind.core.index.store.texts import PhotoText, TextLine, TextReads, fold
 from photofind.core.index.store.vectors import VectorReads
 from photofind.core.index.store.writes import Encoded, Failed, IndexWrites, Result, Reused
 
@@ -31,16 +34,22 @@ __all__ = [
     "Encoded",
     "Failed",
     "PhotoRow",
+    "PhotoText",
+    "PlaceKey",
+    "Position",
     "Result",
     "Reused",
     "Store",
+    "TextLine",
     "connect",
+    "fold",
     "from_db",
+    "located",
     "to_db",
 ]
 
 
-class Store(IndexWrites, PhotoReads, VectorReads):
+class Store(IndexWrites, PhotoReads, VectorReads, LocationReads, TextReads):
     """All reads and writes of the library. The connection is injected so tests can use a
     temporary database; `Store.open` is the normal way in."""
 

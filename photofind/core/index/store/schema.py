@@ -84,12 +84,39 @@ def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO meta(key, value) VALUES ('library_id', ?)", [uuid.uuid4().hex])
 
 
+def _migrate_3_to_4(conn: sqlite3.Connection) -> None:
+    # Where each photo was taken: its EXIF position, named offline (core.photos.location);
+    # NULL for a photo without one. `located` stays 0 until the photo's header has been read
+    # for a position, so the photos of an older library are read once more.
+    conn.execute("ALTER TABLE photos ADD COLUMN latitude REAL")
+    conn.execute("ALTER TABLE photos ADD COLUMN longitude REAL")
+    conn.execute("ALTER TABLE photos ADD COLUMN country_code TEXT")
+    conn.execute("ALTER TABLE photos ADD COLUMN country TEXT")
+    conn.execute("ALTER TABLE photos ADD COLUMN region TEXT")
+    conn.execute("ALTER TABLE photos ADD COLUMN city TEXT")
+    conn.execute("ALTER TABLE photos ADD COLUMN located INTEGER NOT NULL DEFAULT 0")
+    conn.execute("CREATE INDEX photos_by_place ON photos(country_code, region, city)")
+    # Text read in photos, by content: a moved or copied photo keeps it, and the same content
+    # is read once. state: 'read' (body may be empty: nothing found), 'skipped' (judged
+    # unlikely to hold text), 'pending' (judged likely, not read yet) or 'failed' (error).
+    # lines: JSON [[text, x0, y0, x1, y1], ...] in the upright photo's pixels.
+    conn.execute(
+        "CREATE TABLE texts (hash TEXT PRIMARY KEY, state TEXT NOT NULL,"
+        " body TEXT NOT NULL DEFAULT '', lines TEXT NOT NULL DEFAULT '[]', error TEXT,"
+        " read_at TEXT NOT NULL)"
+    )
+    # The bodies folded (lower case, no accents) under the texts' rowids. Trigrams find
+    # any substring in any script: Chinese and Japanese put no spaces between words.
+    conn.execute("CREATE VIRTUAL TABLE text_search USING fts5(body, tokenize='trigram')")
+
+
 # MIGRATIONS[n] takes a database from schema version n to n + 1. Append, never edit what a
 # step makes.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_0_to_1,
     _migrate_1_to_2,
     _migrate_2_to_3,
+    _migrate_3_to_4,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from photofind.core.index.store.connection import to_db, utc_now
 from photofind.core.index.store.folders import FolderRecords
+from photofind.core.index.store.locations import located, place_values
 from photofind.core.photos.photo import PhotoInfo
 from photofind.core.photos.scanning import is_within
 
@@ -72,6 +73,7 @@ class IndexWrites(FolderRecords):
                     if model_id is None:
                         raise ValueError("encoded results need the model they were encoded with")
                     pid = self._upsert(r.path, r.size, r.mtime, r.hash, r.info, "ok", None, now)
+                    self._locate(pid, r.info)
                     self.conn.execute(
                         "INSERT OR REPLACE INTO vectors(photo_id, model_id, vector, written)"
                         " VALUES (?, ?, ?, ?)",
@@ -88,6 +90,7 @@ class IndexWrites(FolderRecords):
                     ).fetchone()
                     info = PhotoInfo(*src) if src else PhotoInfo(0, 0, None)
                     pid = self._upsert(r.path, r.size, r.mtime, r.hash, info, "ok", None, now)
+                    self._copy_place(pid, r.source_id)
                     # Every model's vector travels with the content, so a later model switch
                     # back does not re-encode a moved photo either.
                     self.conn.execute(
@@ -97,8 +100,27 @@ class IndexWrites(FolderRecords):
                     )
                 else:
                     info = PhotoInfo(0, 0, None)
-                    self._upsert(r.path, r.size, r.mtime, r.hash, info, "failed", r.reason, now)
+                    pid = self._upsert(
+                        r.path, r.size, r.mtime, r.hash, info, "failed", r.reason, now
+                    )
+                    self._locate(pid, info)
             self._bump_revision(removed=self._removed_in_write)
+
+    def _locate(self, photo_id: int, info: PhotoInfo) -> None:
+        self.conn.execute(
+            "UPDATE photos SET latitude = ?, longitude = ?, country_code = ?, country = ?,"
+            " region = ?, city = ?, located = 1 WHERE id = ?",
+            (*place_values(located(info.gps)), photo_id),
+        )
+
+    def _copy_place(self, photo_id: int, source_id: int) -> None:
+        """Identical content was taken in the same place."""
+        self.conn.execute(
+            "UPDATE photos SET (latitude, longitude, country_code, country, region, city,"
+            " located) = (SELECT latitude, longitude, country_code, country, region, city,"
+            " located FROM photos WHERE id = ?) WHERE id = ?",
+            (source_id, photo_id),
+        )
 
     def _in_library(self, results: Iterable[Result]) -> list[Result]:
         folders, excluded = self.folders(), self.excluded()
