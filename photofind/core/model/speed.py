@@ -202,6 +202,7 @@ def _remember(path: Path, key: str, speed: Speed) -> None:
             f.write(text)
 
     try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         write_atomically(path, write)
     except OSError as exc:
         log.warning("could not remember model speeds in %s: %s", path, exc)
