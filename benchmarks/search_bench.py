@@ -93,9 +93,10 @@ def ensure_library(n: int, model_name: str, files: bool = False) -> Path:
             count = min(_CHUNK, n - start)
             vectors = synthetic_vectors(start, count)
             conn.executemany(
+                # located: read for a position (none), as an index run of this version leaves it.
                 "INSERT INTO photos(id, path, size, mtime, hash, width, height, taken_at,"
-                " status, error, indexed_at) VALUES (?, ?, ?, ?, ?, 4000, 3000,"
-                " NULL, 'ok', NULL, '2024-01-01T00:00:00+00:00')",
+                " status, error, indexed_at, located) VALUES (?, ?, ?, ?, ?, 4000, 3000,"
+                " NULL, 'ok', NULL, '2024-01-01T00:00:00+00:00', 1)",
                 (
                     (start + i + 1, photo_path(start + i, root), size, mtime, f"{start + i:032x}")
                     for i in range(count)

@@ -363,14 +363,22 @@ class Library:
     def _read_details(
         self, mode: str, final: IndexProgress, cancel: threading.Event
     ) -> Iterator[IndexProgress]:
-        """What is read after encoding: old photos' positions, then words in photos."""
+        """What is read after encoding: old photos' positions, then words in photos (skipped
+        when nothing was written since the last complete pass of this mode and model)."""
         yield from locate_old_photos(self.store, final.counts, cancel)
         model_id = self.store.find_model(self.model_name)
-        if mode == "off" or model_id is None:
+        checked = f"{mode}:{model_id}:{self.store.revision()}"
+        if mode == "off" or model_id is None or self.store.texts_checked() == checked:
             return
         if mode == "auto":
-            judge_contents(self.store, model_id, lambda t: self.text_encoder().encode_texts(t))
+            text = self.text_encoder
+            counts = final.counts
+            yield from judge_contents(
+                self.store, model_id, lambda t: text().encode_texts(t), counts, cancel
+            )
         yield from read_texts(self.store, mode == "all", final.counts, cancel)
+        if not cancel.is_set():
+            self.store.set_texts_checked(checked)
 
     def status(self) -> dict[str, object]:
         counts = self.store.counts(self.store.find_model(self.model_name))

@@ -119,6 +119,8 @@ def _heading(count: int, limit: int, photo: str | None, sort: str, close: bool) 
 
 def _texts_status(progress: IndexProgress, paused: bool) -> str:
     """E.g. "Reading text in photos: 3 of 10 · 1.5 photos/s · less than a minute left"."""
+    if not progress.total:  # judging which photos hold text, from their vectors
+        return "Paused" if paused else "Looking for photos with text…"
     count = f"{progress.done:,} of {progress.total:,}"
     if paused:
         return f"Paused · text read in {count} photos"

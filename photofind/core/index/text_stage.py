@@ -56,19 +56,29 @@ def text_mode(setting: str = "auto") -> str:
 
 
 def judge_contents(
-    store: Store, model_id: int, text_vectors: Callable[[list[str]], np.ndarray]
-) -> None:
-    """Mark the content not judged yet as likely to hold text or not, from its vectors."""
-    gate: TextGate | None = None
-    while todo := store.contents_to_judge(model_id, JUDGE_CHUNK):
-        gate = gate or TextGate(text_vectors)
-        vectors = store.vectors_of([pid for _, pid in todo], model_id)
-        hashes = [h for h, pid in todo if pid in vectors]
-        likely = gate.likely(np.stack([vectors[pid] for _, pid in todo if pid in vectors]))
+    store: Store,
+    model_id: int,
+    text_vectors: Callable[[list[str]], np.ndarray],
+    counts: IndexCounts,
+    cancel: threading.Event,
+) -> Iterator[IndexProgress]:
+    """Mark the content not judged yet as likely to hold text or not, from its vectors, a
+    chunk at a time (yielding between chunks, so the app answers searches meanwhile)."""
+    todo = store.contents_to_judge(model_id)
+    gate = TextGate(text_vectors) if todo else None
+    for start in range(0, len(todo), JUDGE_CHUNK):
+        if cancel.is_set():
+            return
+        assert gate is not None
+        chunk = todo[start : start + JUDGE_CHUNK]
+        vectors = store.vectors_of([pid for _, pid in chunk], model_id)
+        judged = [(h, pid) for h, pid in chunk if pid in vectors]
+        likely = gate.likely(np.stack([vectors[pid] for _, pid in judged])) if judged else []
         store.judge_contents(
-            [h for h, yes in zip(hashes, likely, strict=True) if yes],
-            [h for h, yes in zip(hashes, likely, strict=True) if not yes],
+            [h for (h, _), yes in zip(judged, likely, strict=True) if yes],
+            [h for (h, _), yes in zip(judged, likely, strict=True) if not yes],
         )
+        yield IndexProgress("texts", 0, 0, 0.0, counts)
 
 
 def read_texts(

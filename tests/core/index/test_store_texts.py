@@ -80,10 +80,10 @@ def test_a_moved_photo_keeps_its_text_without_being_read_again(store: Store) -> 
 def test_only_content_judged_likely_is_read_unless_every_photo_is_asked_for(store: Store) -> None:
     model = store.find_model("m")
     assert model is not None
-    judged = {h for h, _ in store.contents_to_judge(model, 10)}
+    judged = {h for h, _ in store.contents_to_judge(model)}
     assert judged == {"a", "b", "c"}
     store.judge_contents(pending=["a"], skipped=["b", "c"])
-    assert store.contents_to_judge(model, 10) == []
+    assert store.contents_to_judge(model) == []
     assert [h for h, _ in store.contents_to_read(every=False, limit=-1)] == ["a"]
     assert {h for h, _ in store.contents_to_read(every=True, limit=-1)} == {"a", "b", "c"}
     store.save_text("a", [])

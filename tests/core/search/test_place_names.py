@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import marshal
 import subprocess
 import sys
 import textwrap
@@ -118,7 +118,7 @@ def test_fold_ignores_case_and_accents() -> None:
 
 def test_the_names_are_kept_for_the_next_process(cache: Path) -> None:
     find_places("Lisbon", cache)
-    assert (cache / "place-names.json").is_file()
+    assert (cache / "place-names.marshal").is_file()
     # A fresh process finds the same places without reading the gazetteer again.
     script = textwrap.dedent(
         f"""
@@ -142,6 +142,6 @@ def test_the_names_are_kept_for_the_next_process(cache: Path) -> None:
 
 
 def test_a_damaged_names_file_is_rebuilt(tmp_path: Path) -> None:
-    (tmp_path / "place-names.json").write_text("{not json")
+    (tmp_path / "place-names.marshal").write_bytes(b"not marshal")
     assert _named("Lisbon", tmp_path) == [("Lisbon", "city", "PT", "Lisbon")]
-    assert json.loads((tmp_path / "place-names.json").read_text())["places"]
+    assert marshal.loads((tmp_path / "place-names.marshal").read_bytes())["places"]

@@ -96,6 +96,7 @@ def _migrate_3_to_4(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE photos ADD COLUMN city TEXT")
     conn.execute("ALTER TABLE photos ADD COLUMN located INTEGER NOT NULL DEFAULT 0")
     conn.execute("CREATE INDEX photos_by_place ON photos(country_code, region, city)")
+    conn.execute("CREATE INDEX photos_to_locate ON photos(id) WHERE located = 0")
     # Text read in photos, by content: a moved or copied photo keeps it, and the same content
     # is read once. state: 'read' (body may be empty: nothing found), 'skipped' (judged
     # unlikely to hold text), 'pending' (judged likely, not read yet) or 'failed' (error).
@@ -105,6 +106,7 @@ def _migrate_3_to_4(conn: sqlite3.Connection) -> None:
         " body TEXT NOT NULL DEFAULT '', lines TEXT NOT NULL DEFAULT '[]', error TEXT,"
         " read_at TEXT NOT NULL)"
     )
+    conn.execute("CREATE INDEX texts_by_state ON texts(state)")
     # The bodies folded (lower case, no accents) under the texts' rowids. Trigrams find
     # any substring in any script: Chinese and Japanese put no spaces between words.
     conn.execute("CREATE VIRTUAL TABLE text_search USING fts5(body, tokenize='trigram')")

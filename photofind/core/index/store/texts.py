@@ -35,17 +35,28 @@ def fold(text: str) -> str:
 class TextReads(StoreConnection):
     """The text stage's work list, its results, and text search."""
 
-    def contents_to_judge(self, model_id: int, limit: int) -> list[tuple[str, int]]:
+    def contents_to_judge(self, model_id: int) -> list[tuple[str, int]]:
         """(content hash, a photo id holding its vector) of content that has no text row:
         not yet judged likely or unlikely to hold text."""
         rows = self.conn.execute(
             "SELECT p.hash, MIN(p.id) FROM photos p JOIN vectors v ON v.photo_id = p.id"
             " WHERE v.model_id = ? AND p.status = 'ok' AND p.hash IS NOT NULL"
             " AND NOT EXISTS (SELECT 1 FROM texts t WHERE t.hash = p.hash)"
-            " GROUP BY p.hash LIMIT ?",
-            (model_id, limit),
+            " GROUP BY p.hash",
+            (model_id,),
         )
         return [(h, pid) for h, pid in rows]
+
+    def texts_checked(self) -> str | None:
+        """What the last complete text stage was run for (see core.index.text_stage)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'texts_checked'").fetchone()
+        return str(row[0]) if row else None
+
+    def set_texts_checked(self, value: str) -> None:
+        with self._transaction():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('texts_checked', ?)", (value,)
+            )
 
     def judge_contents(self, pending: Sequence[str], skipped: Sequence[str]) -> None:
         """Record which content is worth reading (pending) and which is not (skipped)."""
@@ -59,14 +70,21 @@ class TextReads(StoreConnection):
     def contents_to_read(self, every: bool, limit: int) -> list[tuple[str, str]]:
         """(content hash, path of a good photo holding it) to read: those judged likely to
         hold text, or with `every` all content not read yet."""
-        states = ("pending", "skipped", "") if every else ("pending",)
-        rows = self.conn.execute(
-            "SELECT p.hash, MIN(p.path) FROM photos p LEFT JOIN texts t ON t.hash = p.hash"
-            " WHERE p.status = 'ok' AND p.hash IS NOT NULL"
-            " AND IFNULL(t.state, '') IN (SELECT value FROM json_each(?))"
-            " GROUP BY p.hash LIMIT ?",
-            (json.dumps(states), limit),
-        )
+        if every:
+            rows = self.conn.execute(
+                "SELECT p.hash, MIN(p.path) FROM photos p LEFT JOIN texts t ON t.hash = p.hash"
+                " WHERE p.status = 'ok' AND p.hash IS NOT NULL"
+                " AND IFNULL(t.state, '') IN ('pending', 'skipped', '')"
+                " GROUP BY p.hash LIMIT ?",
+                (limit,),
+            )
+        else:  # from the few pending rows, by their index: no pass over every photo
+            rows = self.conn.execute(
+                "SELECT t.hash, (SELECT MIN(p.path) FROM photos p WHERE p.hash = t.hash"
+                " AND p.status = 'ok') AS path FROM texts t WHERE t.state = 'pending'"
+                " AND path IS NOT NULL LIMIT ?",
+                (limit,),
+            )
         return [(h, from_db(path)) for h, path in rows]
 
     def save_text(self, content: str, lines: Sequence[TextLine]) -> None:
