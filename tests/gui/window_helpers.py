@@ -52,7 +52,13 @@ def wait_for_model(qtbot: QtBot, window: MainWindow) -> None:
     )
 
 
-def wait_for_top(qtbot: QtBot, window: MainWindow, prefix: str, count: int = 5) -> None:
+def wait_for_top(
+    qtbot: QtBot,
+    window: MainWindow,
+    prefix: str,
+    count: int = 5,
+    timeout_ms: int = RESULTS_TIMEOUT_MS,
+) -> None:
     """Wait until the grid shows at least `count` photos and the first ones start with
     `prefix` (the class name in the generated file names, e.g. "red_circle")."""
 
@@ -63,7 +69,7 @@ def wait_for_top(qtbot: QtBot, window: MainWindow, prefix: str, count: int = 5) 
             and all(name.startswith(prefix) for name in grid_names(window, count))
         )
 
-    qtbot.waitUntil(shown, timeout=RESULTS_TIMEOUT_MS)
+    qtbot.waitUntil(shown, timeout=timeout_ms)
 
 
 def grid_names(window: MainWindow, count: int) -> list[str]:
