@@ -188,14 +188,15 @@ def measure_window(data_dir: Path, model: Path, work: Path) -> tuple[float, floa
 
 
 def probe_window(
-    data_dir: Path, model: Path, work: Path, query: str | None = None
+    data_dir: Path, model: Path, work: Path, query: str | None = None, home: Path | None = None
 ) -> dict[str, Any]:
     """Launch `python -m photofind --data-dir D --model M` (via a probe that hooks
     QApplication.exec) on the offscreen platform; the probe's times (see _gui_probe.py) as
     seconds from launch. With `query`, it is typed as soon as the window shows, and
-    "results" is when the grid first shows photos. Raises RuntimeError with the reason if
-    the window (or the results) never showed."""
-    home = Path(tempfile.mkdtemp(prefix="gui-home-", dir=work))
+    "results" is when the grid first shows photos. The app's settings and caches go in
+    `home` (default: a new folder in `work`, as on a first launch). Raises RuntimeError
+    with the reason if the window (or the results) never showed."""
+    home = home or Path(tempfile.mkdtemp(prefix="gui-home-", dir=work))
     cmd = [sys.executable, str(HERE / "_gui_probe.py")]
     cmd += ["--probe-query", query] if query else []
     cmd += ["--data-dir", str(data_dir), "--model", str(model)]

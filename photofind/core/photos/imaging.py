@@ -95,7 +95,7 @@ def is_photo_name(name: str) -> bool:
     """True for a file name photofind indexes: a photo extension, not hidden, not AppleDouble."""
     if name.startswith("."):
         return False
-    return Path(name).suffix.lower() in PHOTO_EXTENSIONS
+    return os.path.splitext(name)[1].lower() in PHOTO_EXTENSIONS
 
 
 # Reasons recorded for files that could not be read at all, as opposed to read and found not

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from photofind.core.errors import PhotofindError
 
@@ -162,7 +162,7 @@ def _once(key: str, build: Callable[[], _T]) -> _T:
 def _read_gazetteer() -> Gazetteer:
     places_file, countries_file = data_files()
     with gzip.open(places_file) as f:
-        rows = json.loads(f.read())
+        rows = _json_rows(f.read().decode("utf-8"))
     with open(countries_file, encoding="utf-8", newline="") as f:
         countries = {row[0]: row[1] for row in csv.reader(f) if len(row) >= 2}
     return Gazetteer(
@@ -174,6 +174,24 @@ def _read_gazetteer() -> Gazetteer:
         longitudes=[float(row["longitude"]) for row in rows],
         countries=countries,
     )
+
+
+def _json_rows(text: str) -> list[Any]:
+    """The items of a JSON array, decoded one at a time: one json.loads of the whole file
+    would hold the GIL for a third of a second, a stall in the app's window while a worker
+    thread reads it."""
+    decoder, space = json.JSONDecoder(), json.decoder.WHITESPACE.match
+    i = space(text).end()
+    if text[i : i + 1] != "[":
+        raise ValueError("the places file is not a JSON array")
+    rows, i = [], space(text, i + 1).end()
+    while text[i : i + 1] != "]":
+        row, i = decoder.raw_decode(text, i)
+        rows.append(row)
+        i = space(text, i).end()
+        if text[i : i + 1] == ",":
+            i = space(text, i + 1).end()
+    return rows
 
 
 def _unit_vectors(latitudes: list[float], longitudes: list[float]) -> np.ndarray:

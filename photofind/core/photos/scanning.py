@@ -162,20 +162,18 @@ def _walk(
         subfolders: list[_Folder] = []
         # A camera set to RAW + JPEG writes IMG_0001.CR2 beside IMG_0001.JPG: one photo, and
         # the JPEG is the quicker to read. A RAW with a non-RAW photo of its name is skipped.
-        developed = {
-            os.path.splitext(e.name)[0].casefold()
-            for e in children
-            if is_photo_name(e.name) and not is_raw_name(e.name)
-        }
+        photos = {e.name for e in children if is_photo_name(e.name)}
+        raws = {name for name in photos if is_raw_name(name)}
+        developed = {os.path.splitext(name)[0].casefold() for name in photos - raws}
         for entry in children:
             if entry.name.startswith("."):
                 continue
-            if is_raw_name(entry.name) and os.path.splitext(entry.name)[0].casefold() in developed:
+            if entry.name in raws and os.path.splitext(entry.name)[0].casefold() in developed:
                 continue
             try:
                 if entry.is_dir(follow_symlinks=True):
                     subfolders.append(_Folder(entry.path, key[0], entry.is_symlink()))
-                elif is_photo_name(entry.name) and entry.is_file(follow_symlinks=True):
+                elif entry.name in photos and entry.is_file(follow_symlinks=True):
                     st = entry.stat(follow_symlinks=True)
                     yield FileStat(entry.path, st.st_size, st.st_mtime)
             except FileNotFoundError:

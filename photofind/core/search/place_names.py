@@ -24,7 +24,6 @@ import threading
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from photofind.core.atomic import write_atomically
 from photofind.core.index.store.texts import fold
@@ -86,7 +85,7 @@ _NEVER = _words(
 )
 _WORD = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+")
 _QUOTED = re.compile(r'"[^"]*"?|“[^”]*”?')
-_INDEX_VERSION = 1
+_INDEX_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -102,9 +101,9 @@ class PlaceMention:
     name: str
 
 
-# One name's place: [kind, country code, stored name, whether it counts without a
-# preposition], a list as its file holds it.
-_Entry = list[Any]
+# One name's place, "kind\tcountry code\tstored name\tanywhere" ("1" when it counts without
+# a preposition, else ""): one string per name, so the file loads as a dict of strings.
+_Entry = str
 
 
 def find_places(text: str, cache_dir: Path | None = None) -> list[PlaceMention]:
@@ -125,7 +124,7 @@ def find_places(text: str, cache_dir: Path | None = None) -> list[PlaceMention]:
                 entry = names.places.get(key)
                 if entry is None:
                     continue
-                kind, code, name, anywhere = entry
+                kind, code, name, anywhere = entry.split("\t")
                 shouted = key in _ABBREVIATIONS and text[words[i][0] : words[i][1]].isupper()
                 if anywhere or shouted or after is not None:
                     start = words[i][0] if after is None else after
@@ -198,8 +197,8 @@ def _cached_names(path: Path, known: _Names | None) -> _Names:
     costs only the time to build them again)."""
     stamp = _stamp()
     try:
-        # marshal, not JSON: a search loads this in every new process, and marshal reads it
-        # several times faster (it holds only strings, numbers, lists and dicts).
+        # marshal, not JSON: a search loads this in every new process, and marshal reads a
+        # dict of strings many times faster (see benchmarks/PROFILE.md, place names).
         saved = marshal.loads(path.read_bytes())
         if saved.get("stamp") == stamp:
             return known or _Names(saved["places"], int(saved["longest"]))
@@ -252,7 +251,7 @@ def _build_names() -> _Names:
         anywhere = rank < 3 and key not in _ORDINARY_WORDS
         score = (rank, -people)
         if key not in ranked or score < ranked[key][0]:
-            ranked[key] = (score, [kind, code, stored, anywhere])
+            ranked[key] = (score, "\t".join((kind, code, stored, "1" if anywhere else "")))
 
     for code, country in places.countries.items():
         if code not in _NOT_COUNTRIES:
