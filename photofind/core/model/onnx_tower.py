@@ -23,6 +23,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from photofind.core.atomic import write_atomically
+from photofind.core.cache import cache_dir
 from photofind.core.model.loading import load_checkpoint, local_folder
 from photofind.core.model.preprocess import Preprocessing
 
@@ -49,14 +50,9 @@ class TorchModel(Protocol):
 
 
 def default_cache_dir() -> Path:
-    """Where exports are kept: PHOTOFIND_CACHE_DIR, else the user's cache folder. One export
-    per model serves every library on the machine."""
-    override = os.environ.get("PHOTOFIND_CACHE_DIR")
-    if override:
-        return Path(override).expanduser() / "image-towers"
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("photofind", appauthor=False)) / "image-towers"
+    """Where exports are kept: in core.cache's folder. One export per model serves every
+    library on the machine."""
+    return cache_dir() / "image-towers"
 
 
 class OnnxImageTower:

