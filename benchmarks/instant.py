@@ -109,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
         # One home for every launch, as a user's: the unmeasured first writes the caches
-        # (place names) that the later launches read.
+        # (places, place names) that the later launches read (PHOTOFIND_CACHE_DIR, if set,
+        # holds them instead).
         home = work / f"home-{n}"
         probes = [
             commands.probe_window(data, model, work, QUERY, home) for _ in range(args.runs + 1)

@@ -27,23 +27,25 @@ def cache_dir() -> Path:
 
 
 def kept(path: Path, stamp: str, make: Callable[[], Any]) -> Any:
-    """The value in `path` if it was made from `stamp` (what it is derived from), else
-    `make()`, written there for the next process. Values are marshal's kind (strings,
-    numbers, lists, tuples and dicts of them): marshal reads them several times faster
-    than JSON or pickle. A folder that cannot be written costs only the making."""
+    """The value in `path` if it was made from `stamp` (what it is derived from, and its
+    shape), else `make()`, written there for the next process. Values are plain strings,
+    bytes, numbers, None, and lists, tuples and dicts of them: marshal reads those several
+    times faster than JSON or pickle (it would turn other objects into bytes, or refuse
+    them). A folder that cannot be written costs only the making."""
     try:
-        saved_stamp, value = marshal.loads(path.read_bytes())
-        if saved_stamp == stamp:
-            return value
-        log.info("%s was made from other data; making it again", path)
+        saved = marshal.loads(path.read_bytes())
+        if isinstance(saved, tuple) and len(saved) == 2 and saved[0] == stamp:
+            return saved[1]
+        log.info("%s was made from other data or by another version; making it again", path)
     except FileNotFoundError:
         pass
     except (OSError, ValueError, EOFError, TypeError) as exc:
         log.warning("%s cannot be read (%s); making it again", path, exc)
     value = make()
     try:
+        data = marshal.dumps((stamp, value))
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, lambda tmp: tmp.write_bytes(marshal.dumps((stamp, value))))
-    except OSError as exc:
+        write_atomically(path, lambda tmp: tmp.write_bytes(data))
+    except (OSError, ValueError) as exc:
         log.warning("%s cannot be written (%s); it will be made again next time", path, exc)
     return value

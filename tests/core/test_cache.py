@@ -4,6 +4,7 @@ what they come from changes or when they cannot be read, and never fatal."""
 from __future__ import annotations
 
 import logging
+import marshal
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,24 @@ def test_a_folder_that_cannot_be_written_costs_only_the_making(
         assert kept(path, "v1", Maker("made")) == "made"
         assert kept(path, "v1", Maker("made again")) == "made again"
     assert "cannot be written" in caplog.text
+
+
+def test_a_value_marshal_cannot_keep_is_still_returned(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Name(str):
+        pass
+
+    with caplog.at_level(logging.WARNING, logger="photofind.core.cache"):
+        assert kept(tmp_path / "odd.marshal", "v1", Maker([Name("Lisbon")])) == ["Lisbon"]
+    assert "cannot be written" in caplog.text
+
+
+def test_a_file_from_another_version_is_made_again_without_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "names.marshal"
+    path.write_bytes(marshal.dumps({"stamp": "old", "places": {}}))
+    with caplog.at_level(logging.INFO, logger="photofind.core.cache"):
+        assert kept(path, "v1", Maker({"a": "b"})) == {"a": "b"}
+    assert [r.levelname for r in caplog.records] == ["INFO"]

