@@ -1,11 +1,10 @@
 """The bundle's entry point: the `photofind` command (packaging/photofind.spec builds it)."""
 
 import multiprocessing
-import sys
 
-from photofind.cli import main
+from photofind.cli import run
 
 if __name__ == "__main__":
     # A frozen program that starts worker processes (torch, multiprocessing) must say so first.
     multiprocessing.freeze_support()
-    sys.exit(main())
+    run()

@@ -1,3 +1,3 @@
-from photofind.cli import main
+from photofind.cli import run
 
-raise SystemExit(main())
+run()

@@ -10,9 +10,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import sys
+import threading
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from photofind.cli.commands import COMMANDS
 from photofind.cli.output import shown
@@ -22,7 +24,26 @@ from photofind.cli.progress import DownloadLine
 if TYPE_CHECKING:
     from photofind.core.api import Library
 
-__all__ = ["EXIT_USAGE", "build_parser", "main"]
+__all__ = ["EXIT_USAGE", "build_parser", "main", "run"]
+
+
+def run() -> NoReturn:
+    """The `photofind` command: `main()`, then an exit that leaves the memory to the system.
+    Python would free every object first (the model's weights, the vectors), a fifth of a
+    second after the results are out (benchmarks/PROFILE.md §10), so this ends the process
+    at once when nothing else is running: the app's Qt objects and any threads still
+    working get the ordinary exit. Files are flushed and the log closed first."""
+    code = main()
+    others = [t for t in threading.enumerate() if t is not threading.main_thread()]
+    if "PySide6" in sys.modules or any(not t.daemon for t in others):
+        raise SystemExit(code)
+    logging.shutdown()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe: Python's own exit reports it as it always does
+        raise SystemExit(code) from None
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
