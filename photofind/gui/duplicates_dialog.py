@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QPixmap
@@ -36,13 +37,26 @@ GROUP_ICON_SIDE = 48
 PATH_ROLE = Qt.ItemDataRole.UserRole
 
 
-def duplicate_label(dup: Duplicate, kept: bool) -> str:
+def kept_reason(group: Sequence[Duplicate]) -> str:
+    """Why the group's first photo is the one kept, in the core's order of reasons: the most
+    pixels, then the largest file, then the name."""
+    first, others = _bigness(group[0]), [_bigness(d) for d in group[1:]]
+    if all(first[0] > o[0] for o in others):
+        return "Kept (the most pixels)"
+    if all(first > o for o in others):
+        return "Kept (the largest file)"
+    return "Kept (as large as the others; first by name)"
+
+
+def _bigness(dup: Duplicate) -> tuple[int, int]:
+    return (dup.width or 0) * (dup.height or 0), dup.size or 0
+
+
+def duplicate_label(dup: Duplicate, kept: str | None = None) -> str:
     """E.g. "IMG_0042 (1).jpg / similarity 0.998 / 4,000 × 3,000 · 3.9 MB", and "less
-    alike — not ticked" or "also at best.jpg" where they apply."""
-    lines = [
-        os.path.basename(dup.path),
-        "Kept (the largest)" if kept else f"similarity {dup.score:.3f}",
-    ]
+    alike — not ticked" or "also at best.jpg" where they apply; for the kept photo, `kept`
+    (its kept_reason) in place of the similarity."""
+    lines = [os.path.basename(dup.path), kept or f"similarity {dup.score:.3f}"]
     if not kept and not dup.alike_kept:
         lines.append("less alike — not ticked")
     sizes = [f"{dup.width:,} × {dup.height:,}"] if dup.width and dup.height else []
@@ -145,8 +159,9 @@ class DuplicatesDialog(QDialog):
         """The hint on what ticks mean, and what to do with the ticked photos."""
         self.hint = plain_label(
             "Ticked photos go to the trash; untick any you want to keep. Each group's first "
-            "photo, the largest, is kept unless you tick it. Photos that are alike it only "
-            "through others in the group are shown, but not ticked.",
+            "photo, the one with the most pixels (else the largest file), is kept unless you "
+            "tick it. Photos that are alike it only through others in the group are shown, "
+            "but not ticked.",
             wrap=True,
         )
         mute(self.hint)
@@ -231,8 +246,9 @@ class DuplicatesDialog(QDialog):
         self.photos.clear()
         if not 0 <= row < len(self.groups):
             return
-        for i, dup in enumerate(self.groups[row]):
-            item = QListWidgetItem(duplicate_label(dup, kept=i == 0))
+        group = self.groups[row]
+        for i, dup in enumerate(group):
+            item = QListWidgetItem(duplicate_label(dup, kept_reason(group) if i == 0 else None))
             item.setData(PATH_ROLE, dup.path)
             item.setToolTip(plain_tooltip(*(home_relative(p) for p in dup.paths)))
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)

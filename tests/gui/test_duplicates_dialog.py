@@ -17,7 +17,9 @@ from pytestqt.qtbot import QtBot
 from shapes import make_photo
 from window_helpers import INDEX_TIMEOUT_MS, FindDuplicates, OpenWindow, wait_for_model
 
+from photofind.core.api import Duplicate
 from photofind.core.index.indexer import IndexProgress
+from photofind.gui.duplicates_dialog import duplicate_label, kept_reason
 from photofind.units import human_size
 
 
@@ -54,10 +56,11 @@ def test_copies_are_grouped_and_ticked_ones_go_to_the_trash(
     assert dialog.photos.count() == 3
     kept = dialog.photos.item(0)
     assert kept.checkState() == Qt.CheckState.Unchecked
-    # Its name, that it is kept, and the sizes that made it the one kept.
+    # Its name, that it is kept and why (its copy is as large: the name decided), and the
+    # sizes that made it the one kept.
     assert kept.text().splitlines() == [
         "red_circle.png",
-        "Kept (the largest)",
+        "Kept (as large as the others; first by name)",
         kept.text().splitlines()[2],
     ]
     assert kept.text().splitlines()[2].startswith("320 × 240 · ")
@@ -134,3 +137,22 @@ def test_only_photos_alike_the_kept_one_are_ticked_and_changed_files_stay(
     assert {"frame1.jpg", "frame1 link.jpg"} <= _in_trash()
     assert gone == [[str(frames[1]), str(link)]]
     assert len(dialog.groups[0]) == 6 and dialog.photos.count() == 6
+
+
+@pytest.mark.parametrize(
+    ("sizes", "reason"),
+    [
+        ([(4000, 3000, 10), (2000, 1500, 20)], "Kept (the most pixels)"),
+        ([(800, 600, 900), (800, 600, 500), (640, 480, 999)], "Kept (the largest file)"),
+        ([(800, 600, 500), (800, 600, 500)], "Kept (as large as the others; first by name)"),
+    ],
+)
+def test_the_kept_photo_says_why_it_is_the_one_kept(
+    sizes: list[tuple[int, int, int]], reason: str
+) -> None:
+    group = [
+        Duplicate(i, f"/p/{i}.jpg", 1.0, width=w, height=h, size=s)
+        for i, (w, h, s) in enumerate(sizes)
+    ]
+    assert kept_reason(group) == reason
+    assert duplicate_label(group[0], kept_reason(group)).splitlines()[1] == reason
