@@ -53,12 +53,17 @@ class FoldersDialog(QDialog):
         self.remove_button.clicked.connect(self._remove_folder)
 
         self.excluded_list = QListWidget()
-        self.excluded_list.setAccessibleName("Left-out subfolders")
+        self.excluded_list.setAccessibleName("Excluded subfolders")
         self.excluded_list.setAlternatingRowColors(True)
-        self.exclude_button = QPushButton("Leave Out Subfolder…")
+        self.exclude_button = QPushButton("Exclude Subfolder…")
         self.include_button = QPushButton("Include Again")
         self.exclude_button.clicked.connect(self._choose_excluded)
         self.include_button.clicked.connect(self._include_again)
+        # One width for both columns of buttons, so the two lists line up.
+        buttons = (self.add_button, self.remove_button, self.exclude_button, self.include_button)
+        width = max(b.sizeHint().width() for b in buttons)
+        for button in buttons:
+            button.setMinimumWidth(width)
 
         self.problem = plain_label(wrap=True)
         self.problem.hide()
@@ -74,7 +79,7 @@ class FoldersDialog(QDialog):
         layout.addWidget(bold(plain_label("Library folders")))
         layout.addLayout(_list_with_buttons(self.folder_list, self.add_button, self.remove_button))
         layout.addSpacing(6)
-        layout.addWidget(bold(plain_label("Left-out subfolders")))
+        layout.addWidget(bold(plain_label("Excluded subfolders")))
         layout.addLayout(
             _list_with_buttons(self.excluded_list, self.exclude_button, self.include_button)
         )
@@ -113,7 +118,7 @@ class FoldersDialog(QDialog):
     def _choose_excluded(self) -> None:
         selected = self.folder_list.selectedItems()
         start = _path(selected[0]) if selected else self._folders[0]
-        folder = QFileDialog.getExistingDirectory(self, "Leave Out a Subfolder", start)
+        folder = QFileDialog.getExistingDirectory(self, "Exclude a Subfolder", start)
         if not folder:
             return
         folder = os.path.abspath(folder)

@@ -100,7 +100,8 @@ class PhotoActions(QObject):
         self.open.setText(f"Open {count} Photos" if count > 1 else "Open")
         self.copy_path.setText(f"Copy {count} Paths" if count > 1 else "Copy Path")
         self.trash.setText(f"Move {count} Photos to Trash" if count > 1 else "Move to Trash")
-        self.selected.setText(f"{count:,} selected" if count else "")
+        # Beside the library's count on the status bar: set apart as the index status is.
+        self.selected.setText(f"· {count:,} selected" if count else "")
 
     def selected_paths(self) -> list[str]:
         rows = sorted(i.row() for i in self._grid.selectionModel().selectedIndexes())

@@ -114,7 +114,7 @@ def test_keys_open_show_and_find_similar_the_selection_is_counted_and_listed(
     shift, ctrl = Qt.KeyboardModifier.ShiftModifier, Qt.KeyboardModifier.ControlModifier
     qtbot.keyClick(focused, Qt.Key.Key_Right, shift)
     qtbot.keyClick(focused, Qt.Key.Key_Right, shift)
-    assert window.photo_actions.selected.text() == "3 selected"
+    assert window.photo_actions.selected.text() == "· 3 selected"
 
     qtbot.keyClick(focused, Qt.Key.Key_O, ctrl)
     assert opened == [window.results.hit(r).path for r in range(3)]

@@ -90,7 +90,7 @@ def test_delete_in_the_grid_asks_once_then_trashes_and_forgets_the_selected(
     focused = _focus(qtbot, grid)
     assert focused is grid
     qtbot.keyClick(focused, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
-    assert window.photo_actions.selected.text() == "2 selected"
+    assert window.photo_actions.selected.text() == "· 2 selected"
     chosen = window.photo_actions.selected_paths()
     size = human_size(sum(Path(p).stat().st_size for p in chosen))
 
