@@ -254,7 +254,7 @@ class Shots:
         self._wait_for_model(window)
         QTest.keyClicks(window.search, "red circle")
         QTest.keyClick(window.search, Qt.Key.Key_Return)
-        _wait_until(lambda: window.results.rowCount() > 0, "results")
+        _wait_for_search(window)
         self._wait_for_thumbnails(window)
         self._save(window.grab(), "02-results.png")
 
@@ -479,7 +479,7 @@ class Shots:
         self._wait_for_model(window)
         QTest.keyClicks(window.search, "red circle")
         QTest.keyClick(window.search, Qt.Key.Key_Return)
-        _wait_until(lambda: window.results.rowCount() > 0, "results")
+        _wait_for_search(window)
         popup = window.page.filters_popup
         popup.set_filters(
             Filters(
@@ -520,7 +520,7 @@ class Shots:
         self._wait_for_model(window)
         QTest.keyClicks(window.search, "red circle")
         QTest.keyClick(window.search, Qt.Key.Key_Return)
-        _wait_until(lambda: window.results.rowCount() > 0, "results")
+        _wait_for_search(window)
         self._wait_for_thumbnails(window)
         window.grid.setCurrentIndex(window.results.index(0))
         QTest.keyClick(window.grid, Qt.Key.Key_Return)
@@ -679,7 +679,7 @@ class Shots:
         self._wait_for_model(window)
         QTest.keyClicks(window.search, "red circle")
         QTest.keyClick(window.search, Qt.Key.Key_Return)
-        _wait_until(lambda: window.results.rowCount() > 0, "results")
+        _wait_for_search(window)
         self._wait_for_thumbnails(window)
         self._save(window.grab(), "16-2x.png")
         window.close()
@@ -698,7 +698,7 @@ class Shots:
         self._wait_for_model(window)
         QTest.keyClicks(window.search, "red circle")
         QTest.keyClick(window.search, Qt.Key.Key_Return)
-        _wait_until(lambda: window.results.rowCount() > 0, "results")
+        _wait_for_search(window)
         added = self.scratch / f"{name}-added"
         generate_folder(added, per_class=3, seed=11, age_seconds=3600)
         window.add_folder(str(added))
@@ -808,6 +808,12 @@ def _settle(ms: int) -> None:
     while time.monotonic() < deadline:
         QCoreApplication.processEvents()
         time.sleep(0.01)
+
+
+def _wait_for_search(window: MainWindow) -> None:
+    """Until the search typed has its results: not only rows, which the library's timeline
+    puts in the grid before the search answers."""
+    _wait_until(lambda: window.heading.text().endswith("best match first"), "results")
 
 
 def _wait_until(condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
