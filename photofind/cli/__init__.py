@@ -34,16 +34,27 @@ def run() -> NoReturn:
     at once when nothing else is running: the app's Qt objects and any threads still
     working get the ordinary exit. Files are flushed and the log closed first."""
     code = main()
-    others = [t for t in threading.enumerate() if t is not threading.main_thread()]
-    if "PySide6" in sys.modules or any(not t.daemon for t in others):
+    if _still_working():
         raise SystemExit(code)
     logging.shutdown()
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except OSError:  # a closed pipe: Python's own exit reports it as it always does
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # None without a console (pythonw, stdout closed)
+                stream.flush()
+    except (OSError, ValueError):  # a closed pipe: Python's own exit reports it as always
         raise SystemExit(code) from None
     os._exit(code)
+
+
+def _still_working() -> bool:
+    """The app ran (Qt tears down its own), or a thread or child process is still busy."""
+    if "PySide6" in sys.modules:
+        return True
+    others = [t for t in threading.enumerate() if t is not threading.main_thread()]
+    if any(not t.daemon for t in others):
+        return True
+    children = sys.modules.get("multiprocessing")
+    return bool(children and children.active_children())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -55,6 +55,7 @@ _WHERE = {
     "DEFAULT_THRESHOLD": "photofind.core.search.duplicates",
     "Duplicate": "photofind.core.search.duplicates",
     "group_rows": "photofind.core.search.duplicates",
+    "why_kept": "photofind.core.search.duplicates",
     "FILE_TYPES": "photofind.core.search.filters",
     "Filters": "photofind.core.search.filters",
     "parse_date": "photofind.core.search.filters",

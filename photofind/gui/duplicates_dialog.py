@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photofind.core.api import DEFAULT_THRESHOLD, Duplicate
+from photofind.core.api import DEFAULT_THRESHOLD, Duplicate, why_kept
 from photofind.gui import desktop
 from photofind.gui.style import home_relative, mute, plain_label, plain_tooltip
 from photofind.gui.thumbnail_loader import ThumbnailLoader
@@ -37,19 +37,18 @@ GROUP_ICON_SIDE = 48
 PATH_ROLE = Qt.ItemDataRole.UserRole
 
 
+# Why a group's first photo is kept (core's why_kept), as its label says it.
+_KEPT_LABELS = {
+    "pixels": "Kept (the most pixels)",
+    "size": "Kept (the largest file)",
+    "name": "Kept (as large as another, with a shorter name)",
+    "path": "Kept (as large as another; first by path)",
+}
+
+
 def kept_reason(group: Sequence[Duplicate]) -> str:
-    """Why the group's first photo is the one kept, in the core's order of reasons: the most
-    pixels, then the largest file, then the name."""
-    first, others = _bigness(group[0]), [_bigness(d) for d in group[1:]]
-    if all(first[0] > o[0] for o in others):
-        return "Kept (the most pixels)"
-    if all(first > o for o in others):
-        return "Kept (the largest file)"
-    return "Kept (as large as the others; first by name)"
-
-
-def _bigness(dup: Duplicate) -> tuple[int, int]:
-    return (dup.width or 0) * (dup.height or 0), dup.size or 0
+    """The kept photo's label: why it, of its group, is the one kept."""
+    return _KEPT_LABELS.get(why_kept(group) or "", "Kept")
 
 
 def duplicate_label(dup: Duplicate, kept: str | None = None) -> str:

@@ -60,7 +60,7 @@ def test_copies_are_grouped_and_ticked_ones_go_to_the_trash(
     # sizes that made it the one kept.
     assert kept.text().splitlines() == [
         "red_circle.png",
-        "Kept (as large as the others; first by name)",
+        "Kept (as large as another, with a shorter name)",
         kept.text().splitlines()[2],
     ]
     assert kept.text().splitlines()[2].startswith("320 × 240 · ")
@@ -140,19 +140,31 @@ def test_only_photos_alike_the_kept_one_are_ticked_and_changed_files_stay(
 
 
 @pytest.mark.parametrize(
-    ("sizes", "reason"),
+    ("photos", "reason"),
     [
-        ([(4000, 3000, 10), (2000, 1500, 20)], "Kept (the most pixels)"),
-        ([(800, 600, 900), (800, 600, 500), (640, 480, 999)], "Kept (the largest file)"),
-        ([(800, 600, 500), (800, 600, 500)], "Kept (as large as the others; first by name)"),
+        ([("a.jpg", 4000, 3000, 10), ("b.jpg", 2000, 1500, 20)], "Kept (the most pixels)"),
+        (
+            [("a.jpg", 800, 600, 900), ("b.jpg", 800, 600, 500), ("c.jpg", 640, 480, 999)],
+            "Kept (the largest file)",
+        ),
+        (
+            [("IMG_1.jpg", 800, 600, 500), ("IMG_1 copy.jpg", 800, 600, 500)],
+            "Kept (as large as another, with a shorter name)",
+        ),
+        (
+            [("/a/IMG_1.jpg", 800, 600, 500), ("/b/IMG_1.jpg", 800, 600, 500)],
+            "Kept (as large as another; first by path)",
+        ),
+        # The photo first kept went to the trash: the first left is not the likeliest original.
+        ([("small.jpg", 200, 150, 10), ("big.jpg", 4000, 3000, 10)], "Kept"),
     ],
 )
 def test_the_kept_photo_says_why_it_is_the_one_kept(
-    sizes: list[tuple[int, int, int]], reason: str
+    photos: list[tuple[str, int, int, int]], reason: str
 ) -> None:
     group = [
-        Duplicate(i, f"/p/{i}.jpg", 1.0, width=w, height=h, size=s)
-        for i, (w, h, s) in enumerate(sizes)
+        Duplicate(i, path if path.startswith("/") else f"/p/{path}", 1.0, w, h, size)
+        for i, (path, w, h, size) in enumerate(photos)
     ]
     assert kept_reason(group) == reason
     assert duplicate_label(group[0], kept_reason(group)).splitlines()[1] == reason

@@ -1,5 +1,5 @@
 """Managing the library from the window: first run, adding folders, indexing progress, pause
-and resume, folders and left-out subfolders, and stopping without losing work."""
+and resume, folders and excluded subfolders, and stopping without losing work."""
 
 from __future__ import annotations
 
@@ -231,7 +231,7 @@ def test_folders_dialog_adds_leaves_out_and_removes_folders(
         timeout=INDEX_TIMEOUT_MS,
     )
 
-    # Leave out the subfolder: its photos leave the library.
+    # Exclude the subfolder: its photos leave the library.
     dialog.folder_list.item(0).setSelected(True)
     _choose(monkeypatch, private)
     qtbot.mouseClick(dialog.exclude_button, Qt.MouseButton.LeftButton)

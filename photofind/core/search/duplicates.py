@@ -177,6 +177,24 @@ def _rank(detail: Detail) -> tuple[int, int, int, str]:
     return (-width * height, -size, len(os.path.basename(path)), path)
 
 
+KEPT_BECAUSE = ("pixels", "size", "name", "path")  # _rank's keys, in its order
+
+
+def why_kept(group: Sequence[Duplicate]) -> str | None:
+    """What put a group's first photo before the others, by _rank: "pixels" (more than any
+    other), "size" (the largest file of those with as many pixels), "name" (as large as
+    another, with a shorter name) or "path"; None if it does not come first, as when the
+    photo first kept has gone from the group."""
+    first, *others = (_rank((d.path, d.width, d.height, d.size, d.mtime)) for d in group)
+    deciding = []
+    for other in others:
+        if other <= first:
+            return None
+        pairs = enumerate(zip(first, other, strict=True))
+        deciding.append(next(i for i, (mine, theirs) in pairs if mine != theirs))
+    return KEPT_BECAUSE[max(deciding, default=0)]
+
+
 def identity_of(path: str) -> Identity | None:
     """The (device, inode) of the file at `path`, links followed; None where it cannot be
     read."""
