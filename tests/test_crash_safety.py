@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -39,19 +40,7 @@ def test_kill_9_while_indexing_loses_and_doubles_nothing(
     env = {**os.environ, "PHOTOFIND_DATA_DIR": str(data), "PHOTOFIND_MODEL": str(model_dir)}
     kills = 0
     for threshold in (1, TOTAL // 3, 2 * TOTAL // 3):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "photofind", "index", str(shapes_dir), "--json"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 300
-        while _committed(db) < threshold and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.005)
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-            kills += 1
-        proc.wait(timeout=60)
+        kills += _index_killed_once(shapes_dir, env, lambda t=threshold: _committed(db) >= t)
     assert kills >= 2, "indexing finished before it could be killed; use a larger folder"
 
     before = _committed(db)
@@ -72,6 +61,25 @@ def test_kill_9_while_indexing_loses_and_doubles_nothing(
     assert photos == distinct == TOTAL  # every photo exactly once
     assert conn.execute("SELECT COUNT(*) FROM vectors").fetchone()[0] == TOTAL
     conn.close()
+
+
+def _index_killed_once(folder: Path, env: dict[str, str], when: Callable[[], bool]) -> bool:
+    """Start `photofind index FOLDER` and kill -9 it as soon as `when()` holds; False if it
+    finished first."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "photofind", "index", str(folder), "--json"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 300
+    while not when() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    killed = proc.poll() is None
+    if killed:
+        proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    return killed
 
 
 def _texts(db: Path) -> dict[str, tuple[str, str]]:
@@ -101,22 +109,12 @@ def test_kill_9_while_reading_text_loses_and_repeats_nothing(
         "PHOTOFIND_MODEL": str(model_dir),
         "PHOTOFIND_OCR": "all",
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "photofind", "index", str(folder), "--json"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 300
 
     def read_so_far() -> dict[str, str]:
         return {h: t for h, (s, t) in _texts(db).items() if s == "read"}
 
-    while len(read_so_far()) < 2 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.005)
-    assert proc.poll() is None, "every photo was read before it could be killed"
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=60)
+    killed = _index_killed_once(folder, env, lambda: len(read_so_far()) >= 2)
+    assert killed, "every photo was read before it could be killed"
     before = read_so_far()
     assert 2 <= len(before) < len(texts)
 
