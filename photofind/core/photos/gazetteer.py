@@ -83,7 +83,7 @@ def _pieces(values: tuple[Any, ...]) -> list[list[bytes]]:
 
 
 def _joined(parts: list[Any]) -> Any:
-    if isinstance(parts[0], dict):
+    if len(parts) == 1 and isinstance(parts[0], dict):
         return parts[0]
     whole: list[Any] = []
     for part in parts:
