@@ -81,7 +81,9 @@ def load_early(ref: str) -> None:
     def finish() -> None:
         early.set_result(ClipTextTower._load(folder, ref, config, tokenizer))
 
-    threading.Thread(target=finish, name="photofind-text-tower", daemon=True).start()
+    # Not a daemon: a process that ends while onnxruntime builds the session would tear the
+    # runtime down under it and abort ("terminate called"), so the exit waits for it.
+    threading.Thread(target=finish, name="photofind-text-tower").start()
 
 
 _early: dict[Path, Future[ClipTextTower | None]] = {}

@@ -307,3 +307,23 @@ def indexed_library(model: Path, photos: Path, tmp_path: Path) -> Iterator[Libra
 
 def red_circles_only(paths: Iterable[str]) -> bool:
     return all(Path(p).name.startswith("red_circle") for p in paths)
+
+
+def test_a_process_that_ends_while_the_tower_loads_early_exits_cleanly(model_dir: Path) -> None:
+    """The app may be closed while its early load still builds onnxruntime's session: the
+    exit waits for it, rather than tearing the runtime down under it ("terminate called",
+    an abort)."""
+    script = (
+        "import sys, threading\n"
+        "from photofind.core.model.text_tower import load_early\n"
+        f"load_early({str(model_dir)!r})\n"
+        "loading = [t for t in threading.enumerate() if t.name == 'photofind-text-tower']\n"
+        "print(all(not t.daemon for t in loading))\n"
+        "sys.exit(0)\n"
+    )
+    for _ in range(3):
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "True" and "terminate called" not in done.stderr
